@@ -1,0 +1,46 @@
+# Starphleet: `make` builds dist/starphleet (one self-contained binary);
+# `make test` runs every test; `make demo` installs everything and runs a
+# one-ship phleet on this machine serving examples/.
+BUN := node_modules/.bin/bun
+TS_SOURCES := $(wildcard lib/ts/*.ts)
+ASSET_DIRS := lib/sh buildpacks lxc lib/templates
+ASSET_FILES := $(shell find $(ASSET_DIRS) -type f 2>/dev/null)
+
+.PHONY: all deps system-packages check test test-ts test-bats demo clean
+
+all: dist/starphleet
+
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	@touch $@
+
+deps: node_modules/.package-lock.json
+
+system-packages:
+	lib/sh/install-system-packages
+
+dist/assets.tar: $(ASSET_FILES)
+	@mkdir -p dist
+	tar --sort=name --mtime=@0 --owner=0 --group=0 --numeric-owner -cf $@ $(ASSET_DIRS)
+
+dist/starphleet: deps dist/assets.tar $(TS_SOURCES)
+	$(BUN) build --compile lib/ts/main-compiled.ts --outfile $@
+
+check: deps
+	node_modules/.bin/tsc -p tsconfig.json
+	shellcheck lib/sh/* lxc/base-* buildpacks/*/bin/* bench/* test/bats/helpers/*.bash
+
+test: all
+	test/run-all
+
+test-ts: deps
+	node_modules/.bin/tap test/ts
+
+test-bats: all
+	node_modules/bats/bin/bats test/bats
+
+demo: system-packages all
+	lib/sh/demo
+
+clean:
+	rm -rf dist

@@ -1,0 +1,484 @@
+// The ship agent: poll → resolve → build → start → check → switch → drain.
+// It owns the ship's state and is the only writer of it; each pipeline step
+// lives in its own module, this file only sequences them.
+import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Server } from 'node:net';
+import { assets } from './assets.js';
+import { ensureSlug, readSlug, type BuildContext } from './build.js';
+import type { ShipConfig } from './config.js';
+import {
+  destroyContainer, ensureBase, exitStatus, pidAlive, prepareAppContainer, readPid,
+  startSupervised, stopContainer, supervisorAlive,
+} from './container.js';
+import { serveControl } from './control-server.js';
+import { waitHealthy } from './healthcheck.js';
+import { scanHeadquarters, type FoundService } from './hq-scan.js';
+import type { Logger } from './log.js';
+import { allocateIp, macForIp, parseSubnet, type Subnet } from './network.js';
+import { renderNginxConfig, type NginxRoute } from './nginx-config.js';
+import { applyNginxConfig, nginxRunning, startNginx } from './nginx.js';
+import { readOrders, type Orders } from './orders.js';
+import { shipPaths, type ShipPaths } from './paths.js';
+import { parseGitUrl, syncRepo } from './resolve.js';
+import { containerNameFor, serviceIdFor } from './service-names.js';
+import { runOrThrow } from './sh.js';
+import {
+  deployKey, loadState, saveState,
+  type ContainerRecord, type ServiceRecord, type ShipState,
+} from './state.js';
+import type { ControlRequest, ControlResponse } from './transport.js';
+import { statusOf } from './status.js';
+
+/** Failed containers kept for inspection, per service. */
+const KEEP_FAILED = 2;
+/** Crash restarts back off from 1 s doubling to 60 s. */
+const RESTART_BACKOFF_MAX_MS = 60_000;
+
+export class Agent {
+  readonly paths: ShipPaths;
+  private state: ShipState;
+  private readonly subnet: Subnet;
+  private server?: Server;
+  private stopping = false;
+  private pollRunning: Promise<void> | null = null;
+  private wake: (() => void) | null = null;
+  private nginxChain: Promise<void> = Promise.resolve();
+  private buildSlots = 1;
+  private buildQueue: Array<() => void> = [];
+  private restartAt = new Map<string, number>();
+  private drainTimers = new Map<string, NodeJS.Timeout>();
+
+  constructor(private readonly config: ShipConfig, private readonly log: Logger) {
+    this.paths = shipPaths(config.root);
+    this.subnet = parseSubnet(config.subnet);
+    this.state = loadState(this.paths.state);
+  }
+
+  private save(): void {
+    saveState(this.paths.state, this.state);
+  }
+
+  // ---------------------------------------------------------------- lifecycle
+
+  async start(): Promise<void> {
+    const p = this.paths;
+    for (const dir of [p.root, p.run, p.logs, p.lxcpath, p.repos, p.builds, p.slugs, p.bases, p.nginx, p.supervisors]) {
+      mkdirSync(dir, { recursive: true });
+    }
+    const other = readPid(p.agentPid);
+    if (other !== null && other !== process.pid && pidAlive(other)) {
+      throw new Error(`another ship agent (pid ${other}) already runs with root ${p.root}`);
+    }
+    writeFileSync(p.agentPid, `${process.pid}\n`);
+    if (!this.config.headquarters) throw new Error('no headquarters: give --headquarters URL or set STARPHLEET_HEADQUARTERS');
+    parseGitUrl(this.config.headquarters);
+
+    const bridgeOut = await runOrThrow(`${assets().sh}/bridge-up`, [
+      this.config.bridge, `${this.subnet.gateway}/${this.subnet.prefix}`, this.config.nat ? 'on' : 'off', this.config.subnet,
+    ]);
+    if (bridgeOut.includes('created')) writeFileSync(join(p.run, 'bridge-created'), `${this.config.bridge} ${this.config.subnet}\n`);
+    await ensureBase(p, assets().lxc, this.config.base, (l) => this.log('agent', null, l));
+    await this.reconcile();
+    await this.applyRoutes(true);
+    this.server = await serveControl(p.controlSocket, (req) => this.handle(req));
+    this.log('agent', null, `ship online: http://127.0.0.1:${this.config.httpPort}/ root ${p.root} headquarters ${this.config.headquarters} pulse ${this.config.pulseSeconds}s`);
+  }
+
+  /** Runs until stop(): poll every pulse, or at once when nudged. */
+  async run(): Promise<void> {
+    while (!this.stopping) {
+      await this.pollOnce();
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, this.config.pulseSeconds * 1000);
+        this.wake = () => { clearTimeout(timer); resolve(); };
+      });
+      this.wake = null;
+    }
+  }
+
+  /** Stop the agent only: containers and nginx keep serving. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    this.wake?.();
+    for (const t of this.drainTimers.values()) clearTimeout(t);
+    this.server?.close();
+    rmSync(this.paths.controlSocket, { force: true });
+    if (readPid(this.paths.agentPid) === process.pid) rmSync(this.paths.agentPid, { force: true });
+    this.save();
+  }
+
+  /** After an agent restart: pick up containers as the last agent left them. */
+  private async reconcile(): Promise<void> {
+    for (const c of Object.values(this.state.containers)) {
+      if (c.state === 'starting' || c.state === 'checking') {
+        // A deploy the previous agent did not finish: start it over.
+        await this.discard(c, 'interrupted by an agent restart');
+      } else if (c.state === 'draining') {
+        this.scheduleDrain(c);
+      } else if (c.state === 'online' && !supervisorAlive(this.paths, c.name)) {
+        this.log('agent', c.servicePath, `${c.name} is not running; restarting it`);
+        await this.restartContainer(c);
+      }
+    }
+    for (const s of Object.values(this.state.services)) {
+      s.deploying = undefined;
+      if (s.state !== 'online' && s.state !== 'failed') s.state = s.serving ? 'online' : 'pending';
+    }
+    this.save();
+  }
+
+  // -------------------------------------------------------------------- poll
+
+  pollOnce(): Promise<void> {
+    if (!this.pollRunning) {
+      this.pollRunning = this.poll()
+        .catch((err: Error) => this.log('agent', null, `poll failed: ${err.message}`))
+        .finally(() => { this.pollRunning = null; });
+    }
+    return this.pollRunning;
+  }
+
+  private async poll(): Promise<void> {
+    await this.pollHeadquarters();
+    await Promise.all(Object.values(this.state.services).map((s) => this.pollService(s)));
+    await this.watchContainers();
+    await this.watchNginx();
+    this.save();
+  }
+
+  private async pollHeadquarters(): Promise<void> {
+    const hq = parseGitUrl(this.config.headquarters ?? '');
+    let commit: string;
+    try {
+      commit = await syncRepo(assets().sh, hq, this.paths.hqCache);
+    } catch (err) {
+      const msg = `headquarters ${this.config.headquarters}: ${(err as Error).message}`;
+      if (this.state.hqError !== msg) this.log('agent', null, msg);
+      this.state.hqError = msg;
+      return;
+    }
+    this.state.hqError = undefined;
+    const firstScan = Object.keys(this.state.services).length === 0 && !this.scannedOnce;
+    if (commit === this.state.hqCommit && !firstScan) return;
+    this.scannedOnce = true;
+    const snapshot = join(this.paths.hqSnapshots, commit);
+    if (!existsSync(snapshot)) {
+      mkdirSync(this.paths.hqSnapshots, { recursive: true });
+      await runOrThrow(`${assets().sh}/git-export`, [this.paths.hqCache, commit, snapshot]);
+    }
+    if (commit !== this.state.hqCommit) this.log('agent', null, `headquarters at ${commit.slice(0, 12)}`);
+    this.state.hqCommit = commit;
+    for (const old of readdirSync(this.paths.hqSnapshots)) {
+      if (old !== commit) rmSync(join(this.paths.hqSnapshots, old), { recursive: true, force: true });
+    }
+    const found = scanHeadquarters(snapshot);
+    await Promise.all(found.map((f) => this.readServiceOrders(f)));
+    const present = new Set(found.map((f) => f.path));
+    for (const s of Object.values(this.state.services)) {
+      if (!present.has(s.path)) await this.retireService(s);
+    }
+  }
+  private scannedOnce = false;
+
+  private async readServiceOrders(found: FoundService): Promise<void> {
+    const now = new Date().toISOString();
+    let s = this.state.services[found.path];
+    if (!s) {
+      s = { path: found.path, id: serviceIdFor(found.path), ordersFile: found.ordersRel, state: 'pending', updatedAt: now };
+      this.state.services[found.path] = s;
+      this.log('agent', s.path, `new service from ${found.ordersRel}`);
+    }
+    try {
+      const orders = await readOrders(found.ordersFile, assets().sh);
+      if (s.ordersError) this.log('agent', s.path, `${found.ordersRel} reads cleanly again`);
+      s.orders = orders;
+      s.ordersError = undefined;
+    } catch (err) {
+      const msg = `${found.ordersRel}: ${(err as Error).message}`;
+      if (s.ordersError !== msg) this.log('agent', s.path, `orders skipped: ${msg}`);
+      s.ordersError = msg;
+      s.lastError = msg;
+      if (!s.serving) s.state = 'failed';
+    }
+  }
+
+  private async pollService(s: ServiceRecord): Promise<void> {
+    const orders = s.orders;
+    if (!orders || s.ordersError) return;
+    let commit: string;
+    try {
+      commit = await syncRepo(assets().sh, orders.autodeploy, this.paths.repo(s.id));
+    } catch (err) {
+      const msg = `${s.ordersFile}: ${(err as Error).message}`;
+      if (s.lastError !== msg) this.log('agent', s.path, msg);
+      s.lastError = msg;
+      if (!s.serving) s.state = 'failed';
+      return;
+    }
+    s.commit = commit;
+    const key = deployKey(commit, orders.hash);
+    const serving = s.serving ? this.state.containers[s.serving] : undefined;
+    if (serving && deployKey(serving.commit, serving.ordersHash) === key) {
+      if (s.lastError && !s.ordersError && s.failedKey === undefined) s.lastError = undefined;
+      return;
+    }
+    if (s.deploying === key || s.failedKey === key) return;
+    if (s.deploying) return; // one deploy per service at a time; the next poll picks up what changed
+    s.deploying = key;
+    void this.deploy(s, orders, commit).finally(() => {
+      s.deploying = undefined;
+      this.save();
+    });
+  }
+
+  // ------------------------------------------------------------------ deploy
+
+  private async deploy(s: ServiceRecord, orders: Orders, commit: string): Promise<void> {
+    const key = deployKey(commit, orders.hash);
+    const base = orders.env.STARPHLEET_BASE || this.config.base;
+    let container: ContainerRecord | undefined;
+    try {
+      s.state = 'building';
+      s.updatedAt = new Date().toISOString();
+      this.save();
+      const slug = readSlug(this.paths, s.id, commit) ?? await this.withBuildSlot(() => {
+        this.log('build', s.path, `building ${orders.autodeploy.url} at ${commit.slice(0, 12)}`);
+        return ensureSlug(this.buildContext(), s.id, commit, base, orders.env, (line) => this.log('build', s.path, line));
+      });
+
+      s.state = 'starting';
+      this.state.seq += 1;
+      const name = containerNameFor(s.id, commit, this.state.seq);
+      const ip = allocateIp(this.subnet, Object.values(this.state.containers).map((c) => c.ip));
+      container = {
+        name, servicePath: s.path, serviceId: s.id, commit, ordersHash: orders.hash, base, ip, port: orders.port,
+        state: 'starting', createdAt: new Date().toISOString(), restarts: 0,
+      };
+      this.state.containers[name] = container;
+      this.save();
+      await prepareAppContainer(this.paths, {
+        name, base, slugApp: join(this.paths.slug(s.id, commit), 'app'), web: slug.web,
+        env: { ...orders.env, PORT: String(orders.port) },
+        net: { bridge: this.config.bridge, ip, prefix: this.subnet.prefix, gateway: this.subnet.gateway, mac: macForIp(ip) },
+        memory: orders.env.MEMORY_LIMIT || this.config.memoryLimit, pids: this.config.pidsLimit,
+        shDir: assets().sh, lxcDir: assets().lxc,
+      });
+      await runOrThrow('ip', ['neigh', 'flush', 'to', ip, 'dev', this.config.bridge]).catch(() => undefined);
+      startSupervised(this.paths, this.config.root, name);
+      this.log('agent', s.path, `started ${name} at ${ip}:${orders.port}`);
+
+      s.state = 'checking';
+      container.state = 'checking';
+      this.save();
+      const snippet = orders.healthcheck ?? (slug.healthcheck ? slug.healthcheck : '/');
+      const url = `http://${ip}:${orders.port}${snippet.startsWith('/') ? snippet : `/${snippet}`}`;
+      const started = Date.now();
+      await waitHealthy(url, {
+        timeoutSeconds: orders.healthcheckTimeoutSeconds,
+        abort: () => {
+          const code = exitStatus(this.paths, name);
+          return code === null ? null : `the service exited with status ${code} before it was healthy`;
+        },
+      });
+      this.log('health', s.path, `${name} healthy in ${((Date.now() - started) / 1000).toFixed(2)} s (${url})`);
+
+      // switch
+      const previous = s.serving ? this.state.containers[s.serving] : undefined;
+      container.state = 'online';
+      container.onlineAt = new Date().toISOString();
+      s.serving = name;
+      s.servingCommit = commit;
+      s.state = 'online';
+      s.failedKey = undefined;
+      s.lastError = s.ordersError;
+      this.save();
+      await this.applyRoutes();
+      this.log('agent', s.path, `serving ${name} (${commit.slice(0, 12)})`);
+      if (previous && previous.name !== name) this.startDrain(previous);
+    } catch (err) {
+      const msg = (err as Error).message;
+      s.failedKey = key;
+      s.lastError = msg;
+      s.state = s.serving ? 'online' : 'failed';
+      this.log('agent', s.path, `deploy of ${commit.slice(0, 12)} failed: ${msg}`);
+      if (container) {
+        if (s.serving === container.name) {
+          // The switch itself failed: roll the route back to what served before.
+          s.serving = undefined;
+          s.servingCommit = undefined;
+          s.state = 'failed';
+          await this.applyRoutes().catch(() => undefined);
+        }
+        container.state = 'failed';
+        container.error = msg;
+        await stopContainer(this.paths, assets().sh, container.name, 2).catch(() => undefined);
+        await this.capFailed(s);
+      }
+    } finally {
+      s.updatedAt = new Date().toISOString();
+      this.save();
+    }
+  }
+
+  private buildContext(): BuildContext {
+    return {
+      paths: this.paths, shDir: assets().sh, lxcDir: assets().lxc, buildpacksDir: assets().buildpacks,
+      memory: this.config.memoryLimit, pids: this.config.pidsLimit,
+    };
+  }
+
+  private async withBuildSlot<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.buildSlots === 0) await new Promise<void>((r) => this.buildQueue.push(r));
+    else this.buildSlots -= 1;
+    try {
+      return await fn();
+    } finally {
+      const next = this.buildQueue.shift();
+      if (next) next();
+      else this.buildSlots += 1;
+    }
+  }
+
+  private async capFailed(s: ServiceRecord): Promise<void> {
+    const failed = Object.values(this.state.containers)
+      .filter((c) => c.serviceId === s.id && c.state === 'failed')
+      .sort((a, b) => a.createdAt.localeCompare(b.createdAt));
+    for (const c of failed.slice(0, Math.max(0, failed.length - KEEP_FAILED))) await this.discard(c, 'old failed container');
+  }
+
+  // ------------------------------------------------------------------- drain
+
+  private startDrain(c: ContainerRecord): void {
+    const waitSeconds = Number(this.serviceOf(c)?.orders?.env.STARPHLEET_DRAINSTOP_WAIT ?? this.config.drainSeconds);
+    c.state = 'draining';
+    c.drainUntil = new Date(Date.now() + (Number.isFinite(waitSeconds) ? waitSeconds : this.config.drainSeconds) * 1000).toISOString();
+    this.save();
+    this.log('agent', c.servicePath, `draining ${c.name} until ${c.drainUntil}`);
+    this.scheduleDrain(c);
+  }
+
+  private scheduleDrain(c: ContainerRecord): void {
+    const ms = Math.max(0, Date.parse(c.drainUntil ?? '') - Date.now() || 0);
+    this.drainTimers.set(c.name, setTimeout(() => {
+      this.drainTimers.delete(c.name);
+      void this.discard(c, 'drained');
+    }, ms));
+  }
+
+  private serviceOf(c: ContainerRecord): ServiceRecord | undefined {
+    return this.state.services[c.servicePath];
+  }
+
+  /** Stop and destroy a container this ship created, and forget it. */
+  private async discard(c: ContainerRecord, why: string): Promise<void> {
+    const grace = Number(this.serviceOf(c)?.orders?.env.STARPHLEET_STOP_GRACE ?? 10) || 10;
+    await stopContainer(this.paths, assets().sh, c.name, grace).catch((e: Error) => this.log('agent', c.servicePath, e.message));
+    await destroyContainer(this.paths, assets().sh, c.name).catch((e: Error) => this.log('agent', c.servicePath, e.message));
+    rmSync(this.paths.supervisorExit(c.name), { force: true });
+    delete this.state.containers[c.name];
+    this.save();
+    this.log('agent', c.servicePath, `removed ${c.name} (${why})`);
+  }
+
+  private async retireService(s: ServiceRecord): Promise<void> {
+    this.log('agent', s.path, 'no longer in the headquarters; removing');
+    delete this.state.services[s.path];
+    await this.applyRoutes();
+    for (const c of Object.values(this.state.containers)) {
+      if (c.serviceId === s.id) await this.discard(c, 'service removed');
+    }
+  }
+
+  // ------------------------------------------------------- self healing
+
+  private async watchContainers(): Promise<void> {
+    for (const c of Object.values(this.state.containers)) {
+      if (c.state !== 'online') continue;
+      const code = exitStatus(this.paths, c.name);
+      if (code === null && supervisorAlive(this.paths, c.name)) continue;
+      const due = this.restartAt.get(c.name);
+      if (due === undefined) {
+        const delay = Math.min(RESTART_BACKOFF_MAX_MS, 1000 * 2 ** Math.min(c.restarts, 6));
+        this.restartAt.set(c.name, Date.now() + delay);
+        this.log('agent', c.servicePath, `${c.name} exited (status ${code ?? 'unknown'}); restarting in ${delay / 1000} s`);
+        const s = this.serviceOf(c);
+        if (s) s.lastError = `${c.name} exited with status ${code ?? 'unknown'}`;
+        setTimeout(() => { this.wake?.(); }, delay + 10);
+      } else if (Date.now() >= due) {
+        this.restartAt.delete(c.name);
+        c.restarts += 1;
+        await this.restartContainer(c);
+      }
+    }
+  }
+
+  private async restartContainer(c: ContainerRecord): Promise<void> {
+    await stopContainer(this.paths, assets().sh, c.name, 1).catch(() => undefined);
+    rmSync(this.paths.supervisorExit(c.name), { force: true });
+    await runOrThrow('ip', ['neigh', 'flush', 'to', c.ip, 'dev', this.config.bridge]).catch(() => undefined);
+    startSupervised(this.paths, this.config.root, c.name);
+    this.log('agent', c.servicePath, `restarted ${c.name} (restart ${c.restarts})`);
+  }
+
+  private async watchNginx(): Promise<void> {
+    if (!nginxRunning(this.paths.nginx)) {
+      this.log('agent', null, 'nginx is not running; starting it');
+      await this.applyRoutes(true);
+    }
+  }
+
+  // ------------------------------------------------------------------ switch
+
+  routes(): NginxRoute[] {
+    const routes: NginxRoute[] = [];
+    for (const s of Object.values(this.state.services)) {
+      const c = s.serving ? this.state.containers[s.serving] : undefined;
+      if (c) routes.push({ path: s.path, serviceId: s.id, container: c.name, upstreams: [`${c.ip}:${c.port}`] });
+    }
+    return routes.sort((a, b) => a.path.localeCompare(b.path));
+  }
+
+  /** Render, test, reload and confirm; serialized so generations stay in order. */
+  private applyRoutes(startIfNeeded = false): Promise<void> {
+    const run = async (): Promise<void> => {
+      this.state.nginxGeneration += 1;
+      const generation = this.state.nginxGeneration;
+      const config = renderNginxConfig({
+        listenPort: this.config.httpPort,
+        prefix: this.paths.nginx,
+        controlSocket: this.paths.nginxControlSocket,
+        generation,
+        routes: this.routes(),
+        workerShutdownTimeoutSeconds: Math.max(40, this.config.drainSeconds + 10),
+      }, assets().templates);
+      if (startIfNeeded && !nginxRunning(this.paths.nginx)) {
+        writeFileSync(this.paths.nginxConf, config);
+        await startNginx(this.paths.nginx, this.paths.nginxConf);
+      } else {
+        await applyNginxConfig(this.paths.nginx, config, generation);
+      }
+      this.save();
+    };
+    const next = this.nginxChain.then(run, run);
+    this.nginxChain = next.catch(() => undefined);
+    return next;
+  }
+
+  // ----------------------------------------------------------------- control
+
+  private async handle(req: ControlRequest): Promise<ControlResponse> {
+    switch (req.cmd) {
+      case 'ping':
+        return { ok: true, pid: process.pid };
+      case 'status':
+        return { ok: true, ...statusOf(this.state, this.config, (c) => exitStatus(this.paths, c)) };
+      case 'nudge':
+        if (this.pollRunning) await this.pollRunning;
+        await this.pollOnce();
+        return { ok: true };
+      default:
+        return { ok: false, error: `unknown control command '${String(req.cmd)}'` };
+    }
+  }
+}

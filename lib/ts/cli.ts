@@ -1,0 +1,156 @@
+// The `starphleet` command line: parse, dispatch, print plain text.
+// Exit codes: 0 ok, 1 failure, 2 usage error. Never prompts.
+import { parseArgs } from 'node:util';
+import { resolveRoot, resolveShipConfig, UsageError, type Flags } from './config.js';
+import { HELP, helpFor, VERSION } from './help.js';
+import { shipPaths } from './paths.js';
+import { LocalSocketTransport, ShipUnreachable, type ShipTransport } from './transport.js';
+
+export class Failure extends Error {}
+
+type OptionSpec = Record<string, { type: 'string' | 'boolean'; short?: string }>;
+
+const SHIP_OPTIONS: OptionSpec = {
+  root: { type: 'string' },
+  headquarters: { type: 'string' },
+  port: { type: 'string' },
+  pulse: { type: 'string' },
+  bridge: { type: 'string' },
+  subnet: { type: 'string' },
+  nat: { type: 'string' },
+  base: { type: 'string' },
+  memory: { type: 'string' },
+};
+
+function parse(command: string, args: string[], options: OptionSpec): { flags: Flags; positionals: string[] } {
+  try {
+    const { values, positionals } = parseArgs({ args, options: { ...options, help: { type: 'boolean', short: 'h' } }, allowPositionals: true, strict: true });
+    if (values.help) {
+      process.stdout.write(helpFor(command) + '\n');
+      throw new HelpShown();
+    }
+    return { flags: values as Flags, positionals };
+  } catch (err) {
+    if (err instanceof HelpShown) throw err;
+    throw new UsageError(`${command}: ${(err as Error).message.split('\n')[0]}`);
+  }
+}
+
+class HelpShown extends Error {}
+
+/** The transport to the ship this command is about (local socket for now). */
+export function transportFor(flags: Flags): ShipTransport {
+  return new LocalSocketTransport(shipPaths(resolveRoot(flags, process.env)).controlSocket);
+}
+
+function noPositionals(command: string, positionals: string[]): void {
+  if (positionals.length > 0) throw new UsageError(`${command}: unexpected argument '${positionals[0]}'`);
+}
+
+export async function main(argv: string[]): Promise<number> {
+  try {
+    return await dispatch(argv);
+  } catch (err) {
+    if (err instanceof HelpShown) return 0;
+    if (err instanceof UsageError) {
+      process.stderr.write(`starphleet: ${err.message}\n(see 'starphleet --help')\n`);
+      return 2;
+    }
+    if (err instanceof Failure || err instanceof ShipUnreachable) {
+      process.stderr.write(`starphleet: ${err.message}\n`);
+      return 1;
+    }
+    process.stderr.write(`starphleet: ${(err as Error).message.split('\n')[0]}\n`);
+    return 1;
+  }
+}
+
+async function dispatch(argv: string[]): Promise<number> {
+  const [cmd, ...rest] = argv;
+  switch (cmd) {
+    case undefined:
+    case '--help':
+    case '-h':
+      process.stdout.write(HELP + '\n');
+      return 0;
+    case 'help': {
+      const topic = rest.join(' ');
+      if (!topic) { process.stdout.write(HELP + '\n'); return 0; }
+      const text = helpFor(topic);
+      if (!text) throw new UsageError(`help: no command '${topic}'`);
+      process.stdout.write(text + '\n');
+      return 0;
+    }
+    case 'version':
+    case '--version':
+      process.stdout.write(`starphleet ${VERSION}\n`);
+      return 0;
+    case 'status':
+      return status(rest);
+    case 'nudge': {
+      const { flags, positionals } = parse('nudge', rest, { root: { type: 'string' } });
+      noPositionals('nudge', positionals);
+      const res = await transportFor(flags).request({ cmd: 'nudge' }, 120_000);
+      if (!res.ok) throw new Failure(res.error ?? 'nudge failed');
+      process.stdout.write('nudged: headquarters and services polled\n');
+      return 0;
+    }
+    case 'ship':
+      return ship(rest);
+    default:
+      throw new UsageError(`unknown command '${cmd}'`);
+  }
+}
+
+async function status(args: string[]): Promise<number> {
+  const { flags, positionals } = parse('status', args, { root: { type: 'string' }, json: { type: 'boolean' } });
+  noPositionals('status', positionals);
+  const res = await transportFor(flags).request({ cmd: 'status' });
+  if (!res.ok) throw new Failure(res.error ?? 'status failed');
+  const { formatStatus } = await import('./status.js');
+  const doc = { ship: res.ship, services: res.services } as Parameters<typeof formatStatus>[0];
+  process.stdout.write(flags.json ? JSON.stringify(doc, null, 2) + '\n' : formatStatus(doc) + '\n');
+  return doc.services.some((s) => s.state === 'failed') ? 1 : 0;
+}
+
+async function ship(args: string[]): Promise<number> {
+  const [sub, ...rest] = args;
+  switch (sub) {
+    case 'run': {
+      const { flags, positionals } = parse('ship run', rest, SHIP_OPTIONS);
+      noPositionals('ship run', positionals);
+      const config = resolveShipConfig(flags, process.env);
+      const { runShip } = await import('./ship-run.js');
+      return runShip(config);
+    }
+    case 'down': {
+      const { flags, positionals } = parse('ship down', rest, { root: { type: 'string' } });
+      noPositionals('ship down', positionals);
+      const { shipDown } = await import('./ship-down.js');
+      return shipDown(resolveRoot(flags, process.env));
+    }
+    case 'build-base': {
+      const { flags, positionals } = parse('ship build-base', rest, { root: { type: 'string' }, debian: { type: 'boolean' }, rebuild: { type: 'boolean' } });
+      noPositionals('ship build-base', positionals);
+      const { buildBase } = await import('./ship-run.js');
+      return buildBase(resolveRoot(flags, process.env), flags.debian ? 'debian' : 'host', Boolean(flags.rebuild));
+    }
+    case 'supervise': {
+      const { flags, positionals } = parse('ship supervise', rest, { root: { type: 'string' } });
+      if (positionals.length !== 1) throw new UsageError('ship supervise: needs exactly one container NAME');
+      const { supervise } = await import('./supervisor.js');
+      const { assets } = await import('./assets.js');
+      return supervise(shipPaths(resolveRoot(flags, process.env)), assets().sh, positionals[0], ['/starphleet/app-start']);
+    }
+    case 'control': {
+      const { flags, positionals } = parse('ship control', rest, { root: { type: 'string' } });
+      noPositionals('ship control', positionals);
+      const { relayControl } = await import('./ship-run.js');
+      return relayControl(transportFor(flags));
+    }
+    case undefined:
+      throw new UsageError('ship: needs a subcommand (run, down, build-base)');
+    default:
+      throw new UsageError(`ship: unknown subcommand '${sub}'`);
+  }
+}

@@ -1,0 +1,63 @@
+// Ship settings: command-line flag > environment variable > default.
+// (The phleet profile slots in between env and default in a later issue.)
+
+export interface ShipConfig {
+  root: string;
+  headquarters?: string;
+  httpPort: number;
+  pulseSeconds: number;
+  bridge: string;
+  subnet: string;
+  nat: boolean;            // outbound NAT for services (real ships: on)
+  base: string;            // default container base: host | debian
+  memoryLimit: string;     // per container, e.g. 1024M
+  pidsLimit: number;
+  drainSeconds: number;    // STARPHLEET_DRAINSTOP_WAIT default
+}
+
+export const DEFAULT_ROOT = '/var/starphleet';
+
+export type Flags = Record<string, string | boolean | undefined>;
+
+function pick(flag: string | boolean | undefined, envValue: string | undefined, fallback: string): string {
+  if (typeof flag === 'string') return flag;
+  if (envValue !== undefined && envValue !== '') return envValue;
+  return fallback;
+}
+
+function whole(name: string, text: string, min: number, max: number): number {
+  if (!/^\d+$/.test(text) || Number(text) < min || Number(text) > max) {
+    throw new UsageError(`${name} must be a whole number from ${min} to ${max}, got '${text}'`);
+  }
+  return Number(text);
+}
+
+export class UsageError extends Error {}
+
+export function resolveRoot(flags: Flags, env: NodeJS.ProcessEnv): string {
+  return pick(flags.root, env.STARPHLEET_ROOT, DEFAULT_ROOT);
+}
+
+export function resolveShipConfig(flags: Flags, env: NodeJS.ProcessEnv): ShipConfig {
+  const natText = pick(flags.nat, env.STARPHLEET_NAT, 'on');
+  if (!['on', 'off', '1', '0', 'true', 'false'].includes(natText)) {
+    throw new UsageError(`--nat must be on or off, got '${natText}'`);
+  }
+  const bridge = pick(flags.bridge, env.STARPHLEET_BRIDGE, 'lxcbr0');
+  if (!/^[A-Za-z0-9_.-]{1,15}$/.test(bridge)) throw new UsageError(`bridge name must be 1-15 of [A-Za-z0-9_.-], got '${bridge}'`);
+  const memoryLimit = pick(flags.memory, env.STARPHLEET_MEMORY, '1024M');
+  if (!/^\d+[KMG]?$/.test(memoryLimit)) throw new UsageError(`memory limit must look like 512M or 2G, got '${memoryLimit}'`);
+  return {
+    root: resolveRoot(flags, env),
+    headquarters: pick(flags.headquarters, env.STARPHLEET_HEADQUARTERS, '') || undefined,
+    httpPort: whole('port', pick(flags.port, env.STARPHLEET_HTTP_PORT, '80'), 1, 65535),
+    pulseSeconds: whole('pulse', pick(flags.pulse, env.STARPHLEET_PULSE, '10'), 1, 86400),
+    bridge,
+    subnet: pick(flags.subnet, env.STARPHLEET_SUBNET, '10.0.3.0/24'),
+    nat: ['on', '1', 'true'].includes(natText),
+    base: pick(flags.base, env.STARPHLEET_BASE, 'host'),
+    memoryLimit,
+    pidsLimit: whole('pids limit', pick(undefined, env.STARPHLEET_PIDS, '1024'), 16, 1_000_000),
+    drainSeconds: whole('STARPHLEET_DRAINSTOP_WAIT', pick(undefined, env.STARPHLEET_DRAINSTOP_WAIT, '30'), 0, 3600),
+  };
+}

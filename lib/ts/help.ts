@@ -1,0 +1,74 @@
+// Help texts: `starphleet --help` and `starphleet help CMD`.
+export const VERSION = '0.1.0';
+
+export const HELP = `starphleet ${VERSION} — container-based continuous deployment from a git headquarters
+
+usage: starphleet COMMAND [OPTIONS]
+
+Ship (run on the machine that serves):
+  ship run         run the ship agent in the foreground (poll, build, serve)
+  ship down        stop this ship's nginx and containers and remove the containers
+  ship build-base  build a container base image (host stack, or --debian)
+
+Phleet:
+  status           services on the ship: path, state, repo@commit, container, error
+  nudge            poll the headquarters and services now instead of at the next pulse
+
+Other:
+  help COMMAND     help for one command
+  version          print the version
+
+Every command that talks to a ship finds it the same way:
+  --root DIR > STARPHLEET_ROOT > /var/starphleet
+
+Exit status: 0 ok, 1 failure, 2 usage error.`;
+
+const COMMANDS: Record<string, string> = {
+  'ship run': `usage: starphleet ship run [--headquarters URL] [--port N] [--pulse SECONDS] [--root DIR]
+                      [--bridge NAME] [--subnet CIDR] [--nat on|off] [--base host|debian] [--memory SIZE]
+
+Runs the ship agent in the foreground until SIGTERM or SIGINT. Containers and
+nginx keep serving when the agent stops.
+
+  --headquarters URL  the HQ git repo, URL[#branch|tag|sha]   (STARPHLEET_HEADQUARTERS)
+  --port N            HTTP port of the front door, default 80  (STARPHLEET_HTTP_PORT)
+  --pulse SECONDS     poll interval, default 10                (STARPHLEET_PULSE)
+  --root DIR          ship state, default /var/starphleet     (STARPHLEET_ROOT)
+  --bridge NAME       container bridge, default lxcbr0        (STARPHLEET_BRIDGE)
+  --subnet CIDR       container subnet, default 10.0.3.0/24   (STARPHLEET_SUBNET)
+  --nat on|off        outbound NAT for containers, default on (STARPHLEET_NAT)
+  --base host|debian  default container base, default host    (STARPHLEET_BASE)
+  --memory SIZE       memory limit per container, default 1024M (STARPHLEET_MEMORY)`,
+  'ship down': `usage: starphleet ship down [--root DIR]
+
+Stops the ship's agent, nginx and containers, removes the containers and the
+bridge the ship created. Built slugs and caches stay under the root.`,
+  'ship build-base': `usage: starphleet ship build-base [--debian] [--rebuild] [--root DIR]
+
+Builds a container base image under ROOT/bases: the host-stack base (default,
+under a second) or a full Debian base with debootstrap (--debian, about a
+minute, needs the Debian mirror).`,
+  'ship supervise': `usage: starphleet ship supervise --root DIR NAME
+
+Internal: holds one container's output and exit status; started by the agent.`,
+  'ship control': `usage: starphleet ship control [--root DIR]
+
+Relays one control request line from stdin to the ship agent and prints its
+answer: the control channel carried over ssh.`,
+  status: `usage: starphleet status [--json] [--root DIR]
+
+One line per service: path, state (pending, building, starting, checking,
+online, failed), repo#ref@commit, serving container, restarts, last error.
+--json prints the same as a JSON document (see docs/status.md).
+Exit status 1 when any service is failed.`,
+  nudge: `usage: starphleet nudge [--root DIR]
+
+Polls the headquarters and every service repo now, instead of waiting for the
+next pulse. Returns when the poll is done (deploys it started go on).`,
+  help: 'usage: starphleet help COMMAND',
+  version: 'usage: starphleet version',
+};
+
+export function helpFor(command: string): string {
+  return COMMANDS[command] ?? (command === 'ship' ? Object.keys(COMMANDS).filter((k) => k.startsWith('ship ')).map((k) => COMMANDS[k]).join('\n\n') : '');
+}

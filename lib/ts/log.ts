@@ -1,0 +1,13 @@
+// Agent events: one line each on the agent's stdout,
+// "<ISO time> <source> <service path or -> <message>".
+export type LogSource = 'agent' | 'build' | 'health' | 'app';
+
+export type Logger = (source: LogSource, service: string | null, message: string) => void;
+
+export function formatLine(at: Date, source: LogSource, service: string | null, message: string): string {
+  return `${at.toISOString()} ${source} ${service ?? '-'} ${message}`;
+}
+
+export const stdoutLogger: Logger = (source, service, message) => {
+  process.stdout.write(formatLine(new Date(), source, service, message) + '\n');
+};

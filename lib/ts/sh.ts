@@ -1,0 +1,69 @@
+// Run one of the ship's shell scripts (or any command) and collect its output.
+// The only place that spawns short-lived child processes.
+import { spawn } from 'node:child_process';
+
+export interface RunOptions {
+  env?: NodeJS.ProcessEnv;        // full environment (default: the agent's)
+  cwd?: string;
+  timeoutSeconds?: number;        // kill the whole process group after this
+  onLine?: (line: string, stream: 'stdout' | 'stderr') => void; // live lines
+  input?: string;
+}
+
+export interface RunResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+  timedOut: boolean;
+}
+
+export function runScript(command: string, args: string[], options: RunOptions = {}): Promise<RunResult> {
+  return new Promise((resolve) => {
+    const child = spawn(command, args, {
+      env: options.env ?? process.env,
+      cwd: options.cwd,
+      detached: true, // own process group, so a timeout kills grandchildren too
+      stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    let timedOut = false;
+    const partial = { stdout: '', stderr: '' };
+    const feed = (stream: 'stdout' | 'stderr', chunk: string): void => {
+      if (!options.onLine) return;
+      const text = partial[stream] + chunk;
+      const lines = text.split('\n');
+      partial[stream] = lines.pop() ?? '';
+      for (const line of lines) options.onLine(line, stream);
+    };
+    child.stdout?.setEncoding('utf8').on('data', (c: string) => { stdout += c; feed('stdout', c); });
+    child.stderr?.setEncoding('utf8').on('data', (c: string) => { stderr += c; feed('stderr', c); });
+    if (options.input !== undefined) child.stdin?.end(options.input);
+    const timer = options.timeoutSeconds
+      ? setTimeout(() => {
+          timedOut = true;
+          try { process.kill(-(child.pid ?? 0), 'SIGKILL'); } catch { /* already gone */ }
+        }, options.timeoutSeconds * 1000)
+      : undefined;
+    const finish = (code: number): void => {
+      if (timer) clearTimeout(timer);
+      for (const stream of ['stdout', 'stderr'] as const) {
+        if (partial[stream] && options.onLine) options.onLine(partial[stream], stream);
+      }
+      resolve({ code, stdout, stderr, timedOut });
+    };
+    child.on('error', (err) => { stderr += String(err.message); finish(127); });
+    child.on('close', (code, signal) => finish(code ?? (signal ? 128 : 1)));
+  });
+}
+
+/** Run and throw a one-line error (the last stderr line) on failure. */
+export async function runOrThrow(command: string, args: string[], options: RunOptions = {}): Promise<string> {
+  const r = await runScript(command, args, options);
+  if (r.code !== 0) {
+    const last = (r.stderr.trim() || r.stdout.trim()).split('\n').filter(Boolean).pop();
+    const name = command.split('/').pop();
+    throw new Error(r.timedOut ? `${name} timed out` : `${name}: ${last ?? `exited with status ${r.code}`}`);
+  }
+  return r.stdout;
+}

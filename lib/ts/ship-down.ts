@@ -1,0 +1,61 @@
+// `ship down`: stop the agent, the containers and nginx of one ship root and
+// remove the containers (and the bridge, if this ship created it). Slugs and
+// caches stay, so the next `ship run` needs no rebuild.
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { assets } from './assets.js';
+import { destroyContainer, pidAlive, readPid } from './container.js';
+import { stopNginx } from './nginx.js';
+import { shipPaths } from './paths.js';
+import { runOrThrow } from './sh.js';
+
+async function waitGone(pid: number, ms: number): Promise<boolean> {
+  const deadline = Date.now() + ms;
+  while (Date.now() < deadline) {
+    if (!pidAlive(pid)) return true;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return !pidAlive(pid);
+}
+
+export async function shipDown(root: string): Promise<number> {
+  const paths = shipPaths(root);
+  if (!existsSync(root)) {
+    process.stdout.write(`no ship at ${root}: nothing to do\n`);
+    return 0;
+  }
+  const agent = readPid(paths.agentPid);
+  if (agent !== null && pidAlive(agent)) {
+    process.kill(agent, 'SIGTERM');
+    if (!(await waitGone(agent, 10_000))) process.kill(agent, 'SIGKILL');
+    process.stdout.write(`stopped agent ${agent}\n`);
+  }
+  let removed = 0;
+  if (existsSync(paths.lxcpath)) {
+    for (const name of readdirSync(paths.lxcpath)) {
+      if (!existsSync(join(paths.lxcpath, name, 'config'))) continue;
+      await destroyContainer(paths, assets().sh, name);
+      removed += 1;
+    }
+  }
+  // Supervisors end with their containers; any left (a container that never
+  // started) are stopped here.
+  if (existsSync(paths.supervisors)) {
+    for (const f of readdirSync(paths.supervisors)) {
+      const pid = f.endsWith('.pid') ? readPid(join(paths.supervisors, f)) : null;
+      if (pid !== null && pidAlive(pid)) process.kill(pid, 'SIGKILL');
+    }
+    rmSync(paths.supervisors, { recursive: true, force: true });
+  }
+  await stopNginx(paths.nginx);
+  const bridgeMark = join(paths.run, 'bridge-created');
+  if (existsSync(bridgeMark)) {
+    const [bridge, subnet] = readFileSync(bridgeMark, 'utf8').trim().split(' ');
+    await runOrThrow(`${assets().sh}/bridge-down`, [bridge, subnet]);
+    rmSync(bridgeMark);
+  }
+  rmSync(paths.state, { force: true });
+  rmSync(paths.controlSocket, { force: true });
+  process.stdout.write(`ship ${root} down: ${removed} container(s) removed, nginx stopped\n`);
+  return 0;
+}
