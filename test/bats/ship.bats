@@ -1,0 +1,170 @@
+#!/usr/bin/env bats
+# One ship end to end on real LXC, nginx and git: HQ poll → orders →
+# buildpack → container → healthcheck → nginx, then a change, a broken
+# orders file, websockets, SSE and a clean `ship down`.
+
+load helpers/ship
+
+setup_file() {
+  sp_init_ship
+  sp_repo static "$REPO_ROOT/examples/services/static-site" >/dev/null
+  sp_repo api "$REPO_ROOT/test/fixtures/services/node-api" >/dev/null
+  git init -q --bare -b main "$SP_REPOS/hq.git"
+  git init -q -b main "$SP_WORK/hq"
+  sp_orders "" 8080 static
+  sp_orders api 3000 api
+  sp_commit hq "static at /, node at /api" >/dev/null
+  sp_start_ship
+}
+
+teardown_file() {
+  sp_teardown_ship
+}
+
+@test "the static site answers at / and the Node service at /api through nginx" {
+  run sp_wait_body / "Starphleet static site"
+  [ "$status" -eq 0 ]
+  run sp_wait_body /api "api v1 GET / "
+  [ "$status" -eq 0 ]
+}
+
+@test "the app runs as an unprivileged user with HOME=/app" {
+  run curl -s "http://127.0.0.1:$SP_PORT/api/"
+  [[ "$output" == *"user=10000 home=/app"* ]]
+}
+
+@test "/api without a slash reaches the service for POST too, /apiary does not match /api" {
+  run curl -s -X POST -d 'x=1' -o /dev/null -w '%{http_code}' "http://127.0.0.1:$SP_PORT/api"
+  [ "$output" = "200" ]
+  run curl -s -X POST --data-binary 'hello' "http://127.0.0.1:$SP_PORT/api/echo-request"
+  [[ "$output" == *'"method":"POST"'* ]]
+  [[ "$output" == *'"bytes":5'* ]]
+  [[ "$output" == *'"prefix":"/api"'* ]]
+  run curl -s "http://127.0.0.1:$SP_PORT/apiary"
+  [[ "$output" != *"api v1"* ]]
+}
+
+@test "every answer carries X-Starphleet-Service and X-Starphleet-Container" {
+  run curl -s -D - -o /dev/null "http://127.0.0.1:$SP_PORT/api/x?y=1"
+  [[ "$output" == *"X-Starphleet-Service: /api"* ]]
+  [[ "$output" =~ X-Starphleet-Container:\ api-[0-9a-f]{6}--[0-9a-f]{8}-[0-9]+ ]]
+}
+
+@test "a websocket echo and a server-sent event stream pass through the front door" {
+  run node "$REPO_ROOT/test/bats/helpers/ws-echo.mjs" "ws://127.0.0.1:$SP_PORT/api/" "ping-123"
+  [ "$status" -eq 0 ]
+  [ "$output" = "echo: ping-123" ]
+  # Events arrive one by one (not buffered until the end of the stream).
+  run bash -c "curl -sN --max-time 5 http://127.0.0.1:$SP_PORT/api/sse | while IFS= read -r line; do if [ -n \"\$line\" ]; then echo \"\$(date +%s%N) \$line\"; fi; done"
+  [ "$status" -eq 0 ]
+  [ "${#lines[@]}" -eq 3 ]
+  [[ "${lines[0]}" == *"data: tick 1"* ]]
+  first=${lines[0]%% *}
+  last=${lines[2]%% *}
+  # tick 1 and tick 3 are 600 ms apart at the source; buffering would make them ~0 apart.
+  [ $(( (last - first) / 1000000 )) -ge 400 ]
+}
+
+@test "status lists both services online with repo and commit" {
+  run "$STARPHLEET" status --root "$SP_ROOT"
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"/api"*"online"*"api.git@"* ]]
+  run "$STARPHLEET" status --root "$SP_ROOT" --json
+  [ "$status" -eq 0 ]
+  commit=$(git -C "$SP_WORK/api" rev-parse HEAD)
+  echo "$output" | node -e '
+    const doc = JSON.parse(require("fs").readFileSync(0, "utf8"));
+    const api = doc.services.find((s) => s.path === "/api");
+    if (!api || api.state !== "online" || api.servingCommit !== process.argv[1]) { console.error(JSON.stringify(api)); process.exit(1); }
+  ' "$commit"
+}
+
+@test "the container's memory and pids limits are read back from its cgroup" {
+  name=$("$STARPHLEET" status --root "$SP_ROOT" --json | node -e 'const d=JSON.parse(require("fs").readFileSync(0,"utf8"));console.log(d.services.find(s=>s.path==="/api").container)')
+  [ -n "$name" ]
+  if [ -f /sys/fs/cgroup/memory/cgroup.procs ]; then key=memory.limit_in_bytes; else key=memory.max; fi
+  run lxc-cgroup -P "$SP_ROOT/containers" -n "$name" "$key"
+  [ "$status" -eq 0 ]
+  [ "$output" = "$((1024 * 1024 * 1024))" ]
+  run lxc-cgroup -P "$SP_ROOT/containers" -n "$name" pids.max
+  [ "$status" -eq 0 ]
+  [ "$output" = "1024" ]
+}
+
+@test "a commit to the Node service is served after the next pulse" {
+  sed -i 's/api v1/api v2/' "$SP_WORK/api/server.js"
+  sp_commit api "v2" >/dev/null
+  run sp_wait_body /api "api v2" 90
+  [ "$status" -eq 0 ]
+  run sp_wait_status "/api +online +file://.*api.git@$(git -C "$SP_WORK/api" rev-parse HEAD | cut -c1-12)"
+  [ "$status" -eq 0 ]
+}
+
+@test "an HQ commit that does not touch a service's orders rebuilds and restarts nothing" {
+  before=$("$STARPHLEET" status --root "$SP_ROOT" --json)
+  echo "# notes" >"$SP_WORK/hq/README.md"
+  hq=$(sp_commit hq "docs only")
+  run sp_wait_status "@ ${hq:0:12}" 30
+  [ "$status" -eq 0 ]
+  "$STARPHLEET" nudge --root "$SP_ROOT"
+  after=$("$STARPHLEET" status --root "$SP_ROOT" --json)
+  c() { echo "$1" | node -e 'const d=JSON.parse(require("fs").readFileSync(0,"utf8"));console.log(d.services.map(s=>s.path+"="+s.container).join(" "))'; }
+  [ "$(c "$before")" = "$(c "$after")" ]
+}
+
+@test "a change of orders starts a new container from the same slug, without a rebuild" {
+  builds_before=$(grep -c 'Building api-' "$SP_TMP/agent.log")
+  old=$("$STARPHLEET" status --root "$SP_ROOT" --json | node -e 'const d=JSON.parse(require("fs").readFileSync(0,"utf8"));console.log(d.services.find(s=>s.path==="/api").container)')
+  sp_orders api 3000 api "export GREETING=hi"
+  sp_commit hq "orders change" >/dev/null
+  run sp_wait_status "/api +online .*api-[0-9a-f]{6}--[0-9a-f]{8}-[0-9]+" 60
+  deadline=$((SECONDS + 60))
+  while [ "$SECONDS" -lt "$deadline" ]; do
+    new=$("$STARPHLEET" status --root "$SP_ROOT" --json | node -e 'const d=JSON.parse(require("fs").readFileSync(0,"utf8"));console.log(d.services.find(s=>s.path==="/api").container)')
+    [ "$new" != "$old" ] && break
+    sleep 0.3
+  done
+  [ "$new" != "$old" ]
+  [ "$(grep -c 'Building api-' "$SP_TMP/agent.log")" -eq "$builds_before" ]
+}
+
+@test "a broken orders file is reported in status with its file and reason; the others keep serving" {
+  mkdir -p "$SP_WORK/hq/broken"
+  printf 'export PORT=3000\nif then\n' >"$SP_WORK/hq/broken/orders"
+  sp_commit hq "broken service" >/dev/null
+  run sp_wait_status "/broken +failed .*broken/orders: syntax error" 30
+  [ "$status" -eq 0 ]
+  run "$STARPHLEET" status --root "$SP_ROOT"
+  [ "$status" -eq 1 ]
+  run curl -s "http://127.0.0.1:$SP_PORT/"
+  [[ "$output" == *"Starphleet static site"* ]]
+  run curl -s "http://127.0.0.1:$SP_PORT/api/"
+  [[ "$output" == *"api v2"* ]]
+}
+
+@test "a service removed from the HQ is unrouted and its container removed" {
+  git -C "$SP_WORK/hq" rm -rq broken
+  sp_commit hq "remove broken" >/dev/null
+  run sp_wait_status "^/api " 30
+  deadline=$((SECONDS + 30))
+  while "$STARPHLEET" status --root "$SP_ROOT" | grep -q '^/broken'; do
+    [ "$SECONDS" -lt "$deadline" ] || break
+    sleep 0.3
+  done
+  run "$STARPHLEET" status --root "$SP_ROOT"
+  [ "$status" -eq 0 ]
+  [[ "$output" != *"/broken"* ]]
+}
+
+@test "ship down stops nginx and leaves no container behind" {
+  run sp_containers
+  [ -n "$output" ]
+  run "$STARPHLEET" ship down --root "$SP_ROOT"
+  [ "$status" -eq 0 ]
+  run sp_containers
+  [ -z "$output" ]
+  run curl -s --max-time 2 "http://127.0.0.1:$SP_PORT/"
+  [ "$status" -ne 0 ]
+  run ip link show "$SP_BRIDGE"
+  [ "$status" -ne 0 ]
+}
