@@ -1,0 +1,47 @@
+import t from 'tap';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ordersFromEnv, parseEnv0, readOrders } from '../../lib/ts/orders.js';
+
+const sh = join(import.meta.dirname, '..', '..', 'lib', 'sh');
+const dir = mkdtempSync(join(tmpdir(), 'orders-test-'));
+function ordersFile(name: string, text: string): string {
+  const file = join(dir, name);
+  writeFileSync(file, text);
+  return file;
+}
+
+t.test('parseEnv0 splits NUL records and keeps = inside values', async (t) => {
+  t.same(parseEnv0('A=1\0B=x=y\0C=line\nbreak\0'), { A: '1', B: 'x=y', C: 'line\nbreak' });
+});
+
+t.test('ordersFromEnv: autodeploy, PORT default, HEALTHCHECK, baseline removed', async (t) => {
+  const o = ordersFromEnv({ PATH: '/bin', PWD: '/x', STARPHLEET_AUTODEPLOY: 'https://example.invalid/a.git#v1', HEALTHCHECK: 'health' });
+  t.same(o.autodeploy, { url: 'https://example.invalid/a.git', ref: 'v1' });
+  t.equal(o.port, 3000);
+  t.equal(o.healthcheck, '/health');
+  t.equal(o.healthcheckTimeoutSeconds, 60);
+  t.notOk('PATH' in o.env);
+  t.throws(() => ordersFromEnv({}), /no autodeploy/);
+  t.throws(() => ordersFromEnv({ STARPHLEET_AUTODEPLOY: 'x', PORT: 'abc' }), /PORT must be a number/);
+  const again = ordersFromEnv({ STARPHLEET_AUTODEPLOY: 'https://example.invalid/a.git#v1', HEALTHCHECK: 'health' });
+  t.equal(o.hash, again.hash, 'same orders, same hash');
+  t.not(o.hash, ordersFromEnv({ STARPHLEET_AUTODEPLOY: 'https://example.invalid/a.git#v2' }).hash);
+});
+
+t.test('readOrders runs the real orders-read: exports and autodeploy captured', async (t) => {
+  const f = ordersFile('good', 'export PORT=4000\nexport GREETING="hello world"\nLOCAL=1\nautodeploy file:///srv/a.git#main\n');
+  const o = await readOrders(f, sh);
+  t.equal(o.port, 4000);
+  t.equal(o.env.GREETING, 'hello world');
+  t.notOk('LOCAL' in o.env, 'unexported variables are not part of the environment');
+  t.same(o.autodeploy, { url: 'file:///srv/a.git', ref: 'main' });
+});
+
+t.test('readOrders: broken orders give a one-line reason', async (t) => {
+  await t.rejects(readOrders(ordersFile('syntax', 'export PORT=1\nif then\n'), sh), /syntax error/);
+  await t.rejects(readOrders(ordersFile('fails', 'autodeploy file:///a.git\nfalse\nexit 3\n'), sh), /exited with status 3/);
+  await t.rejects(readOrders(ordersFile('none', 'export PORT=3000\n'), sh), /no autodeploy/);
+  await t.rejects(readOrders(ordersFile('slow', 'sleep 30\n'), sh), /ran longer than 10 s/);
+});
