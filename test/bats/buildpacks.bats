@@ -1,0 +1,498 @@
+#!/usr/bin/env bats
+# The buildpacks, buildpack-detect, build-in-container and app-start, run for
+# real on the host (no container) in temp dirs. Servers listen on free ports
+# of 127.0.0.1 only and are killed in teardown. The nodejs tests reach the
+# npm registry (dependencies, engines.node); nothing else leaves the host.
+# Single quotes around $VARs are on purpose (they expand later, elsewhere);
+# $stderr is set by bats' `run --separate-stderr`.
+# shellcheck disable=SC2016,SC2154
+
+bats_require_minimum_version 1.5.0
+
+setup() {
+  ROOT=$(cd "$BATS_TEST_DIRNAME/../.." && pwd)
+  PACKS="$ROOT/buildpacks"
+  SH="$ROOT/lib/sh"
+  EXAMPLES="$ROOT/examples/services"
+  # Readable by uid 10000 (static-web and app-start run as that user).
+  T=$(mktemp -d /tmp/starphleet-buildpacks.XXXXXX)
+  chmod 755 "$T"
+  mkdir -m 1777 "$T/tmp"
+  export TMPDIR="$T/tmp"
+  if [ -f /etc/ssl/certs/ca-certificates.crt ]; then
+    export NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt
+  fi
+}
+
+teardown() {
+  local pid
+  if [ -f "$T/pids" ]; then
+    while read -r pid; do
+      kill -TERM -- "-$pid" 2>/dev/null || true
+    done <"$T/pids"
+    sleep 0.2
+    while read -r pid; do
+      kill -KILL -- "-$pid" 2>/dev/null || true
+    done <"$T/pids"
+  fi
+  rm -rf "$T"
+}
+
+free_port() {
+  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
+}
+
+# app DIR FILE...: a fixture app folder with the named (empty) files.
+app() {
+  local dir="$T/$1" file
+  shift
+  mkdir -p "$dir"
+  for file in "$@"; do
+    : >"$dir/$file"
+  done
+  echo "$dir"
+}
+
+# web_of RELEASE_YAML: the default web command a bin/release printed.
+web_of() {
+  sed -n 's/^  web: *//p' "$1"
+}
+
+# serve APP_DIR WEB_COMMAND PORT [PREFIX...]: start the app in the background,
+# in its own process group, the way app-start does (HOME=APP_DIR, .profile.d
+# sourced, `bash -c WEB`), bound to 127.0.0.1. PREFIX (e.g. a setpriv
+# command) runs the whole thing. Output goes to $T/server.log.
+serve() {
+  local dir=$1 web=$2 port=$3
+  shift 3
+  (
+    cd "$dir" || exit 1
+    exec setsid "$@" env HOME="$dir" PORT="$port" HOST=127.0.0.1 TMPDIR="$T/tmp" bash -c '
+      set -a
+      for f in "$HOME"/.profile.d/*.sh; do [ -f "$f" ] && . "$f"; done
+      set +a
+      exec bash -c "$1"' serve "$web"
+  ) >"$T/server.log" 2>&1 3>&- &
+  echo "$!" >>"$T/pids"
+}
+
+# get PORT [PATH]: the body, after waiting up to 15 s for the server.
+get() {
+  local _
+  for _ in $(seq 150); do
+    if curl --noproxy '*' -fsS -o "$T/body" "http://127.0.0.1:$1${2:-/}" 2>/dev/null; then
+      cat "$T/body"
+      return 0
+    fi
+    sleep 0.1
+  done
+  echo "no answer on 127.0.0.1:$1 ; server log:" >&2
+  cat "$T/server.log" >&2
+  return 1
+}
+
+status_of() {
+  curl --noproxy '*' -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$1$2"
+}
+
+need_root() {
+  [ "$(id -u)" -eq 0 ] || skip "needs root (setpriv to uid 10000)"
+}
+
+# --- detection -------------------------------------------------------------
+
+@test "order file lists the packs in the fixed order" {
+  run cat "$PACKS/order"
+  [ "$output" = "$(printf 'nodejs\npython\nstatic\nprocfile')" ]
+}
+
+@test "detect: package.json beats index.html" {
+  run "$SH/buildpack-detect" "$(app a package.json index.html)" "$PACKS"
+  [ "$status" -eq 0 ]
+  [ "$output" = "$(printf 'nodejs\tNode.js')" ]
+}
+
+@test "detect: index.html alone is a static site" {
+  run "$SH/buildpack-detect" "$(app a index.html)" "$PACKS"
+  [ "$status" -eq 0 ]
+  [ "$output" = "$(printf 'static\tStatic HTML')" ]
+}
+
+@test "detect: index.html with a Procfile is a Procfile app" {
+  dir=$(app a index.html)
+  echo 'web: ./run' >"$dir/Procfile"
+  run "$SH/buildpack-detect" "$dir" "$PACKS"
+  [ "$status" -eq 0 ]
+  [ "$output" = "$(printf 'procfile\tProcfile')" ]
+}
+
+@test "detect: python markers, and python before static" {
+  for marker in requirements.txt setup.py pyproject.toml Pipfile; do
+    run "$SH/buildpack-detect" "$(app "$marker" "$marker" index.html)" "$PACKS"
+    [ "$status" -eq 0 ]
+    [ "$output" = "$(printf 'python\tPython')" ]
+  done
+  run "$SH/buildpack-detect" "$(app both package.json requirements.txt)" "$PACKS"
+  [ "$output" = "$(printf 'nodejs\tNode.js')" ]
+}
+
+@test "detect: other app markers keep index.html from being static" {
+  run "$SH/buildpack-detect" "$(app go go.mod index.html)" "$PACKS"
+  [ "$status" -eq 1 ]
+}
+
+@test "detect: a Procfile without a web line is not enough" {
+  dir=$(app a)
+  echo 'worker: ./work' >"$dir/Procfile"
+  run "$SH/buildpack-detect" "$dir" "$PACKS"
+  [ "$status" -eq 1 ]
+}
+
+@test "detect: nothing detected is one clear line and exit 1" {
+  run --separate-stderr "$SH/buildpack-detect" "$(app empty)" "$PACKS"
+  [ "$status" -eq 1 ]
+  [ "$output" = "" ]
+  [ "$stderr" = "no buildpack detected for this app (tried: nodejs python static procfile)" ]
+}
+
+@test "detect: usage error" {
+  run "$SH/buildpack-detect" "$T"
+  [ "$status" -eq 2 ]
+  [[ "$output" == usage:* ]]
+}
+
+@test "release: default web commands" {
+  run "$PACKS/nodejs/bin/release" "$T"
+  [[ "$output" == *"default_process_types:"* && "$output" == *"  web: npm start"* ]]
+  run "$PACKS/static/bin/release" "$T"
+  [[ "$output" == *"  web: .starphleet/static-web"* ]]
+  run "$PACKS/procfile/bin/release" "$T"
+  [[ "$output" == *"default_process_types: {}"* ]]
+  dir=$(app py main.py)
+  run "$PACKS/python/bin/release" "$dir"
+  [[ "$output" == *"  web: python3 main.py"* ]]
+  : >"$dir/app.py"
+  run "$PACKS/python/bin/release" "$dir"
+  [[ "$output" == *"  web: python3 app.py"* ]]
+  run "$PACKS/python/bin/release" "$(app nomain requirements.txt)"
+  [[ "$output" == *"default_process_types: {}"* ]]
+}
+
+# --- nodejs ------------------------------------------------------------------
+
+@test "nodejs: node-hello compiles (npm ci) and serves its body" {
+  build="$T/build_node"
+  cp -r "$EXAMPLES/node-hello" "$build"
+  run "$PACKS/nodejs/bin/compile" "$build" "$T/cache" "$T/env-empty"
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"-----> Installing dependencies (npm ci)"* ]]
+  [ -f "$build/node_modules/ms/package.json" ]
+  [ -d "$T/cache/npm" ]
+  # the build path is never baked into the runtime profile
+  run grep -rF "$build" "$build/.profile.d"
+  [ "$status" -eq 1 ]
+  "$PACKS/nodejs/bin/release" "$build" >"$T/release.yml"
+  port=$(free_port)
+  serve "$build" "$(web_of "$T/release.yml")" "$port"
+  run get "$port"
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"Hello from Starphleet"* ]]
+  [[ "$output" == *"86400000"* ]] # ms('1d'), from the dependency
+  # SIGTERM to the web process (npm) alone reaches the app: all of it exits
+  pid=$(tail -n 1 "$T/pids")
+  kill -TERM "$pid"
+  for _ in $(seq 50); do
+    pgrep -g "$pid" >/dev/null || break
+    sleep 0.1
+  done
+  run pgrep -g "$pid"
+  [ "$status" -eq 1 ]
+}
+
+@test "nodejs: devDependencies for the build, pruned after; heroku-postbuild wins over build" {
+  build="$T/build_dev"
+  mkdir -p "$build"
+  cat >"$build/package.json" <<'EOF'
+{
+  "name": "dev-fixture",
+  "version": "1.0.0",
+  "devDependencies": { "ms": "2.1.3" },
+  "scripts": {
+    "build": "echo build >ran.txt",
+    "heroku-postbuild": "node -e \"require('fs').writeFileSync('ran.txt', 'postbuild ' + require('ms')('1h'))\""
+  }
+}
+EOF
+  run "$PACKS/nodejs/bin/compile" "$build" "$T/cache" "$T/env-empty"
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"-----> Installing dependencies (npm install)"* ]]
+  [ "$(cat "$build/ran.txt")" = "postbuild 3600000" ]
+  [ ! -e "$build/node_modules/ms" ]
+}
+
+@test "nodejs: the build script runs when there is no heroku-postbuild; ENV_DIR is exported" {
+  build="$T/build_script"
+  mkdir -p "$build" "$T/env"
+  echo 'from the env dir' >"$T/env/GREETING"
+  cat >"$build/package.json" <<'EOF'
+{ "name": "b", "version": "1.0.0", "scripts": { "build": "echo \"$GREETING\" >ran.txt" } }
+EOF
+  run "$PACKS/nodejs/bin/compile" "$build" "$T/cache" "$T/env"
+  [ "$status" -eq 0 ]
+  [ "$(cat "$build/ran.txt")" = "from the env dir" ]
+}
+
+@test "nodejs: a failing build is a clear error line and a non-zero exit" {
+  build="$T/build_fail"
+  mkdir -p "$build"
+  echo '{ "name": "f", "version": "1.0.0", "scripts": { "build": "exit 3" } }' >"$build/package.json"
+  run --separate-stderr "$PACKS/nodejs/bin/compile" "$build" "$T/cache" "$T/env-empty"
+  [ "$status" -eq 1 ]
+  [[ "$stderr" == *"!     the build script failed (exit 3)"* ]]
+  echo '{ not json' >"$build/package.json"
+  run --separate-stderr "$PACKS/nodejs/bin/compile" "$build" "$T/cache" "$T/env-empty"
+  [ "$status" -eq 1 ]
+  [[ "$stderr" == "!     package.json is not valid JSON"* ]]
+}
+
+@test "nodejs: engines.node installs that node into .heroku/node and builds with it" {
+  build="$T/build_engines"
+  mkdir -p "$build"
+  cat >"$build/package.json" <<'EOF'
+{
+  "name": "engines-fixture",
+  "version": "1.0.0",
+  "engines": { "node": "22.x" },
+  "scripts": { "build": "node -e \"require('fs').writeFileSync('built-with.txt', process.version)\"" }
+}
+EOF
+  run "$PACKS/nodejs/bin/compile" "$build" "$T/cache" "$T/env-empty"
+  echo "$output"
+  [ "$status" -eq 0 ]
+  run "$build/.heroku/node/bin/node" --version
+  [[ "$output" == v22.* ]]
+  [[ "$(cat "$build/built-with.txt")" == v22.* ]]
+  # at run time the profile puts it first on PATH (HOME is the app folder)
+  run env HOME="$build" bash -c '. "$HOME/.profile.d/nodejs.sh"; node --version'
+  [[ "$output" == v22.* ]]
+}
+
+# --- python ------------------------------------------------------------------
+
+@test "python: stdlib app compiles without pip and serves" {
+  build="$T/build_py"
+  cp -r "$EXAMPLES/python-hello" "$build"
+  # requirements.txt has only a comment: python3/pip must not even be run
+  mkdir -p "$T/fakebin"
+  printf '#!/bin/sh\necho "python3 was run" >&2\nexit 99\n' >"$T/fakebin/python3"
+  run env PATH="$T/fakebin:$PATH" \
+    "$PACKS/python/bin/compile" "$build" "$T/cache" "$T/env-empty"
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"No requirements to install"* ]]
+  [ ! -e "$build/.heroku/python-packages" ]
+  grep -q 'PYTHONPATH="$HOME/.heroku/python-packages' "$build/.profile.d/python.sh"
+  "$PACKS/python/bin/release" "$build" >"$T/release.yml"
+  [ "$(web_of "$T/release.yml")" = "python3 app.py" ]
+  port=$(free_port)
+  serve "$build" "python3 app.py" "$port"
+  run get "$port"
+  [ "$status" -eq 0 ]
+  [[ "$output" == "Hello from Starphleet (Python "* ]]
+}
+
+@test "python: a requirement pip cannot get fails with one line naming it" {
+  build="$T/build_pyreq"
+  mkdir -p "$build"
+  printf '# deps\n\nstarphleet-no-such-package-xyz==1.0\n' >"$build/requirements.txt"
+  # no retries against an index that is not there: fail fast
+  run --separate-stderr env PIP_RETRIES=0 PIP_TIMEOUT=5 \
+    "$PACKS/python/bin/compile" "$build" "$T/cache" "$T/env-empty"
+  echo "$output"
+  echo "$stderr"
+  [ "$status" -eq 1 ]
+  [ "$(printf '%s\n' "$stderr" | grep -c '^!')" -eq 1 ]
+  [[ "$stderr" == "!     could not install requirement 'starphleet-no-such-package-xyz==1.0' ("*")" ]]
+}
+
+# --- static ------------------------------------------------------------------
+
+@test "static: the start script serves the site as uid 10000, dot-files hidden" {
+  need_root
+  build="$T/build_static"
+  cp -r "$EXAMPLES/static-site" "$build"
+  echo 'SECRET=do-not-serve' >"$build/.env"
+  run "$PACKS/static/bin/compile" "$build" "$T/cache" "$T/env-empty"
+  [ "$status" -eq 0 ]
+  [ -x "$build/.starphleet/static-web" ]
+  "$PACKS/static/bin/release" "$build" >"$T/release.yml"
+  chown -R 10000:10000 "$build"
+  port=$(free_port)
+  serve "$build" "$(web_of "$T/release.yml")" "$port" setpriv --reuid=10000 --regid=10000 --clear-groups
+  run get "$port"
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"Starphleet static site"* ]]
+  [ "$(status_of "$port" /.env)" = 404 ]
+  [ "$(status_of "$port" /.starphleet/static-web)" = 404 ]
+  [ "$(status_of "$port" /.profile.d/x.sh)" = 404 ]
+  [ "$(status_of "$port" /index.html)" = 200 ]
+  grep -q '"GET /index.html HTTP/1.1" 200' "$T/server.log"
+}
+
+# --- build-in-container ------------------------------------------------------
+
+@test "build-in-container: detects, compiles and records release + buildpack" {
+  build="$T/build_bic"
+  cp -r "$EXAMPLES/static-site" "$build"
+  run "$SH/build-in-container" "$build" "$T/cache" "" "$T/meta" "$PACKS"
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"-----> Static HTML app detected"* ]]
+  [ "$(cat "$T/meta/buildpack")" = static ]
+  [ "$(web_of "$T/meta/release.yml")" = ".starphleet/static-web" ]
+  [ -x "$build/.starphleet/static-web" ]
+  [ -d "$T/cache/home" ]
+}
+
+@test "build-in-container: a Procfile app builds and its web line serves" {
+  build="$T/build_procfile"
+  cp -r "$EXAMPLES/procfile-hello" "$build"
+  run "$SH/build-in-container" "$build" "$T/cache" "" "$T/meta" "$PACKS"
+  [ "$status" -eq 0 ]
+  [ "$(cat "$T/meta/buildpack")" = procfile ]
+  web=$(sed -n 's/^web: *//p' "$build/Procfile")
+  port=$(free_port)
+  serve "$build" "$web" "$port"
+  run get "$port"
+  [ "$output" = "Procfile says hello from Starphleet" ]
+}
+
+@test "build-in-container: nothing detected fails with one clear line" {
+  run --separate-stderr "$SH/build-in-container" "$(app nothing)" "$T/cache" "" "$T/meta" "$PACKS"
+  [ "$status" -eq 1 ]
+  [ "$stderr" = "!     no buildpack detected for this app (tried: nodejs python static procfile)" ]
+  [ ! -e "$T/meta/buildpack" ]
+}
+
+# A git repo holding a trivial custom pack; each commit writes its VERSION.
+make_custom_pack() {
+  local repo="$T/custom-pack"
+  mkdir -p "$repo/bin"
+  cat >"$repo/bin/detect" <<'EOF'
+#!/usr/bin/env bash
+echo "Custom Thing"
+EOF
+  cat >"$repo/bin/compile" <<'EOF'
+#!/usr/bin/env bash
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+echo "-----> custom compile $(cat "$here/VERSION")"
+cp "$here/VERSION" "$1/built-by"
+EOF
+  cat >"$repo/bin/release" <<'EOF'
+#!/usr/bin/env bash
+printf -- '---\ndefault_process_types:\n  web: cat built-by\n'
+EOF
+  chmod +x "$repo/bin/"*
+  git_() { git -C "$repo" -c user.name=test -c user.email=test@example.invalid "$@"; }
+  git init -q -b main "$repo"
+  echo v1 >"$repo/bin/VERSION"
+  git_ add -A && git_ commit -qm v1 && git_ tag v1
+  echo v2 >"$repo/bin/VERSION"
+  git_ commit -qam v2
+  git_ checkout -q -b beta
+  echo v3 >"$repo/bin/VERSION"
+  git_ commit -qam v3
+  git_ checkout -q -b broken
+  printf '#!/usr/bin/env bash\necho "about to fail"\nexit 3\n' >"$repo/bin/compile"
+  git_ commit -qam broken
+  git_ checkout -q main
+  echo "$repo"
+}
+
+# build_with BUILDPACK_URL: a fresh app whose .env names that pack.
+build_with() {
+  local build
+  build=$(mktemp -d "$T/build_XXXX")
+  echo '<p>not static this time</p>' >"$build/index.html"
+  printf '# comment\nOTHER=1\nBUILDPACK_URL=%s\n' "$1" >"$build/.env"
+  rm -rf "$T/meta"
+  "$SH/build-in-container" "$build" "$T/cache" "" "$T/meta" "$PACKS" >"$T/build.log" 2>&1 || return
+  cat "$build/built-by"
+}
+
+@test "build-in-container: BUILDPACK_URL in .env, with #tag, #branch, #sha or none" {
+  repo=$(make_custom_pack)
+  v1=$(git -C "$repo" rev-parse v1)
+
+  run build_with "file://$repo#v1"
+  [ "$status" -eq 0 ]
+  [ "$output" = v1 ]
+  grep -q -- '-----> Custom Thing app detected' "$T/build.log"
+  grep -q -- '-----> custom compile v1' "$T/build.log"
+  [ "$(cat "$T/meta/buildpack")" = "file://$repo#v1" ]
+  [ "$(web_of "$T/meta/release.yml")" = "cat built-by" ]
+
+  run build_with "file://$repo#beta"
+  [ "$output" = v3 ]
+  run build_with "file://$repo#$v1"
+  [ "$output" = v1 ]
+  run build_with "file://$repo"
+  [ "$output" = v2 ]
+  [ "$(cat "$T/meta/buildpack")" = "file://$repo" ]
+}
+
+@test "build-in-container: a custom pack's failures are clear" {
+  repo=$(make_custom_pack)
+  run build_with "file://$repo#broken"
+  [ "$status" -eq 1 ]
+  grep -q 'about to fail' "$T/build.log"
+  grep -qx "!     build failed: file://$repo#broken compile exited 3" "$T/build.log"
+  run build_with "file://$repo#no-such-ref"
+  [ "$status" -eq 1 ]
+  grep -qx "!     BUILDPACK_URL: no branch, tag or commit 'no-such-ref' in file://$repo" "$T/build.log"
+}
+
+# --- app-start ---------------------------------------------------------------
+
+@test "app-start: drops to uid 10000 and layers .env, .profile.d, orders, secrets" {
+  need_root
+  mkdir -p "$T/app/.profile.d" "$T/env"
+  echo 'FROM_ENV=dotenv PORT=1' >"$T/app/.env"
+  echo 'FROM_PROFILE="profile at $HOME"' >"$T/app/.profile.d/a.sh"
+  chown -R 10000:10000 "$T/app"
+  printf "export PORT='4321'\nexport GREETING='hi there'\n" >"$T/env/orders.env"
+  printf "export PORT='9999'\nexport SECRET='s3cr;et'\n" >"$T/env/secrets.env"
+  chmod 600 "$T/env/orders.env" "$T/env/secrets.env" # root-only: handed over as open files
+  echo 'echo "$(id -u):$(id -g):$(id -G) $PORT $HOME $PWD $STACK|$FROM_ENV|$FROM_PROFILE|$GREETING|$SECRET"; readlink /proc/$$/fd/* || true' >"$T/env/web"
+  run env STARPHLEET_ENV_DIR="$T/env" STARPHLEET_APP_DIR="$T/app" "$SH/app-start"
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [ "${lines[0]}" = "10000:10000:10000 4321 $T/app $T/app starphleet-host|dotenv|profile at $T/app|hi there|s3cr;et" ]
+  # the env files are not left open for the app
+  [[ "$output" != *orders.env* && "$output" != *secrets.env* ]]
+}
+
+@test "app-start: the web command becomes the process; errors are one line" {
+  need_root
+  mkdir -p "$T/app" "$T/env"
+  chown 10000:10000 "$T/app"
+  : >"$T/env/orders.env"
+  # a single command is exec'd: its PID is app-start's
+  printf 'echo $$' >"$T/env/web"
+  run env STARPHLEET_ENV_DIR="$T/env" STARPHLEET_APP_DIR="$T/app" bash -c 'echo $$; exec "$0"' "$SH/app-start"
+  [ "$status" -eq 0 ]
+  [ "${lines[0]}" = "${lines[1]}" ]
+
+  : >"$T/env/web"
+  run --separate-stderr env STARPHLEET_ENV_DIR="$T/env" STARPHLEET_APP_DIR="$T/app" "$SH/app-start"
+  [ "$status" -eq 1 ]
+  [ "$stderr" = "app-start: no web command: $T/env/web is empty" ]
+  rm "$T/env/web"
+  run --separate-stderr env STARPHLEET_ENV_DIR="$T/env" STARPHLEET_APP_DIR="$T/app" "$SH/app-start"
+  [ "$status" -eq 1 ]
+  [ "$stderr" = "app-start: no web command: $T/env/web is missing" ]
+}
