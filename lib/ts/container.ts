@@ -2,6 +2,7 @@
 // start under a detached supervisor, stop, destroy. Rendering is in
 // lxc-config.ts; the Unix work is lib/sh/container-*.
 import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { chownSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
@@ -23,11 +24,18 @@ export function cgroupLayout(): { memory: CgroupVersion; pids: CgroupVersion } {
 export async function ensureBase(paths: ShipPaths, lxcDir: string, base: string, onLine?: (l: string) => void): Promise<{ rootfs: string; conf: string }> {
   if (!/^(host|debian)$/.test(base)) throw new Error(`unknown container base '${base}' (host or debian)`);
   const dir = paths.base(base);
-  if (!existsSync(join(dir, 'ready'))) {
+  const recipe = join(lxcDir, `base-${base}`);
+  if (!existsSync(join(dir, 'ready')) || !baseMatchesRecipe(join(dir, 'ready'), recipe)) {
     mkdirSync(paths.bases, { recursive: true });
     await runOrThrow(join(lxcDir, `base-${base}`), [dir], { onLine: onLine ? (l) => onLine(l) : undefined, timeoutSeconds: 1800 });
   }
   return { rootfs: join(dir, 'rootfs'), conf: readFileSync(join(dir, 'base.conf'), 'utf8') };
+}
+
+/** A base records the sha256 of the recipe that built it; a new recipe rebuilds it. */
+function baseMatchesRecipe(readyFile: string, recipe: string): boolean {
+  const want = createHash('sha256').update(readFileSync(recipe)).digest('hex');
+  return readFileSync(readyFile, 'utf8').split('\n').includes(`recipe=${want}`);
 }
 
 export function shellQuote(value: string): string {
