@@ -1,0 +1,198 @@
+// Pure: the ship's nginx.conf from its routes (lib/templates/nginx.conf.njk).
+// Every value is validated before it reaches the template, so a service path
+// or container name can never inject nginx syntax. No I/O besides reading the
+// template; applying the result is lib/ts/nginx.ts.
+import { createHash } from 'node:crypto';
+import nunjucks from 'nunjucks';
+
+export interface NginxRoute {
+  path: string;        // "/" or "/api", "/users/admin": no trailing slash
+  serviceId: string;   // e.g. "api-1a2b3c" (service-names.ts)
+  container: string;   // the container serving it, sent as X-Starphleet-Container
+  upstreams: string[]; // "10.0.3.10:3000", at least one
+}
+
+export interface NginxInput {
+  listenPort: number;
+  prefix: string;        // ROOT/nginx: pid, error.log, tmp/ live here
+  controlSocket: string; // unix socket answering GET /generation
+  generation: number;    // non-negative integer, new for every apply
+  routes: NginxRoute[];
+  clientMaxBodySize?: string;            // default "100m"
+  workerShutdownTimeoutSeconds?: number; // default 40
+  user?: string;                         // worker user; nginx's default when absent
+  // Where to listen; default ["0.0.0.0", "[::]"]. Drop "[::]" on a host
+  // without IPv6 (see ipv6Available() in nginx.ts): nginx refuses to start.
+  listenAddresses?: string[];
+}
+
+export const DEFAULT_CLIENT_MAX_BODY_SIZE = '100m';
+export const DEFAULT_WORKER_SHUTDOWN_TIMEOUT_SECONDS = 40;
+export const DEFAULT_LISTEN_ADDRESSES: readonly string[] = ['0.0.0.0', '[::]'];
+
+/** The nginx upstream name for a service: `sp_<readable>_<hash of the exact id>`. */
+export function upstreamName(serviceId: string): string {
+  if (serviceId === '') throw new Error('service id must not be empty');
+  const readable = serviceId.replace(/[^A-Za-z0-9]+/g, '_').replace(/^_+|_+$/g, '').slice(0, 40);
+  const hash = createHash('sha1').update(serviceId).digest('hex').slice(0, 8);
+  return `sp_${readable || 'svc'}_${hash}`;
+}
+
+const PATH_SEGMENT = /^[A-Za-z0-9._~@+,=:-]+$/;
+
+/** Why a service path cannot be routed, or null when it can. */
+export function servicePathProblem(path: string): string | null {
+  if (!path.startsWith('/')) return 'must start with "/"';
+  if (/\s/.test(path)) return 'must not contain whitespace';
+  if (path.includes(';')) return 'must not contain ";"';
+  if (/[{}]/.test(path)) return 'must not contain "{" or "}"';
+  if (/["'`]/.test(path)) return 'must not contain quotes';
+  if (path.includes('..')) return 'must not contain ".."';
+  if (path === '/') return null;
+  if (path.endsWith('/')) return 'must not end with "/"';
+  if (path.includes('//')) return 'must not contain "//"';
+  const bad = path.slice(1).split('/').find((segment) => !PATH_SEGMENT.test(segment));
+  if (bad !== undefined) return `segment "${bad}" may only use letters, digits and . _ ~ @ + , = : -`;
+  return null;
+}
+
+export function validateServicePath(path: string): void {
+  const problem = servicePathProblem(path);
+  if (problem) throw new Error(`service path ${JSON.stringify(path)} ${problem}`);
+}
+
+const SAFE_FS_PATH = /^\/[A-Za-z0-9._/@+,=:~-]*$/;
+const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+const USER = /^[a-z_][a-z0-9_-]*$/;
+const BODY_SIZE = /^[0-9]+[kKmMgG]?$/;
+const IPV4 = /^(25[0-5]|2[0-4][0-9]|1?[0-9]?[0-9])(\.(25[0-5]|2[0-4][0-9]|1?[0-9]?[0-9])){3}$/;
+const IPV6_BRACKETED = /^\[[0-9A-Fa-f:.]+\]$/;
+const HOSTNAME = /^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$/;
+
+function isPort(n: number): boolean {
+  return Number.isInteger(n) && n >= 1 && n <= 65535;
+}
+
+function validateUpstream(server: string, path: string): void {
+  const m = /^(.+):([0-9]{1,5})$/.exec(server);
+  const host = m?.[1] ?? '';
+  if (!m || !isPort(Number(m[2])) || !(IPV4.test(host) || IPV6_BRACKETED.test(host) || HOSTNAME.test(host))) {
+    throw new Error(`service ${path}: upstream ${JSON.stringify(server)} must look like 10.0.3.10:3000`);
+  }
+}
+
+function validateFsPath(what: string, value: string): void {
+  if (!SAFE_FS_PATH.test(value) || value.includes('..')) {
+    throw new Error(`${what} ${JSON.stringify(value)} must be an absolute path of letters, digits and . _ / @ + , = : ~ -`);
+  }
+}
+
+function validateListenAddress(address: string): void {
+  if (!(IPV4.test(address) || IPV6_BRACKETED.test(address) || address === '*')) {
+    throw new Error(`listen address ${JSON.stringify(address)} must be an IPv4 address, "*" or a bracketed IPv6 address`);
+  }
+}
+
+/** The route as the template sees it. */
+interface RenderedRoute extends NginxRoute {
+  upstream: string;
+  forwardedPrefix: string;
+}
+
+/** The template's whole context, defaults filled in, after validation. */
+export interface NginxTemplateContext {
+  listenPort: number;
+  listenAddresses: string[];
+  prefix: string;
+  controlSocket: string;
+  generation: number;
+  clientMaxBodySize: string;
+  workerShutdownTimeoutSeconds: number;
+  user: string | null;
+  hasRoot: boolean;
+  routes: RenderedRoute[];
+}
+
+/** Validate the input and fill in defaults; throws one clear Error per problem. */
+export function nginxTemplateContext(input: NginxInput): NginxTemplateContext {
+  if (!isPort(input.listenPort)) throw new Error(`listen port must be 1-65535, got ${input.listenPort}`);
+  validateFsPath('nginx prefix', input.prefix);
+  validateFsPath('control socket', input.controlSocket);
+  if (!Number.isSafeInteger(input.generation) || input.generation < 0) {
+    throw new Error(`generation must be a non-negative integer, got ${input.generation}`);
+  }
+  const clientMaxBodySize = input.clientMaxBodySize ?? DEFAULT_CLIENT_MAX_BODY_SIZE;
+  if (!BODY_SIZE.test(clientMaxBodySize)) {
+    throw new Error(`client_max_body_size must look like 100m, got ${JSON.stringify(clientMaxBodySize)}`);
+  }
+  const workerShutdownTimeoutSeconds = input.workerShutdownTimeoutSeconds ?? DEFAULT_WORKER_SHUTDOWN_TIMEOUT_SECONDS;
+  if (!Number.isSafeInteger(workerShutdownTimeoutSeconds) || workerShutdownTimeoutSeconds < 1) {
+    throw new Error(`worker shutdown timeout must be a positive number of seconds, got ${workerShutdownTimeoutSeconds}`);
+  }
+  if (input.user !== undefined && !USER.test(input.user)) {
+    throw new Error(`nginx user ${JSON.stringify(input.user)} is not a valid user name`);
+  }
+  const listenAddresses = [...(input.listenAddresses ?? DEFAULT_LISTEN_ADDRESSES)];
+  if (listenAddresses.length === 0) throw new Error('at least one listen address is needed');
+  listenAddresses.forEach(validateListenAddress);
+
+  const paths = new Set<string>();
+  const ids = new Set<string>();
+  const routes = input.routes.map((route): RenderedRoute => {
+    validateServicePath(route.path);
+    if (paths.has(route.path)) throw new Error(`service path ${route.path} is routed twice`);
+    paths.add(route.path);
+    if (ids.has(route.serviceId)) throw new Error(`service id ${route.serviceId} is routed twice`);
+    ids.add(route.serviceId);
+    if (!NAME.test(route.serviceId)) {
+      throw new Error(`service ${route.path}: service id ${JSON.stringify(route.serviceId)} may only use letters, digits and . _ -`);
+    }
+    if (!NAME.test(route.container)) {
+      throw new Error(`service ${route.path}: container name ${JSON.stringify(route.container)} may only use letters, digits and . _ -`);
+    }
+    if (route.upstreams.length === 0) throw new Error(`service ${route.path} has no upstream`);
+    route.upstreams.forEach((server) => validateUpstream(server, route.path));
+    return {
+      path: route.path,
+      serviceId: route.serviceId,
+      container: route.container,
+      upstreams: [...route.upstreams],
+      upstream: upstreamName(route.serviceId),
+      forwardedPrefix: route.path === '/' ? '' : route.path,
+    };
+  });
+  // Stable output whatever the input order (nginx itself picks the longest
+  // prefix); paths are unique, so no two compare equal.
+  routes.sort((a, b) => (a.path < b.path ? -1 : 1));
+
+  return {
+    listenPort: input.listenPort,
+    listenAddresses,
+    prefix: input.prefix.replace(/\/+$/, ''), // "/srv/x/" -> "/srv/x"
+    controlSocket: input.controlSocket,
+    generation: input.generation,
+    clientMaxBodySize,
+    workerShutdownTimeoutSeconds,
+    user: input.user ?? null,
+    hasRoot: paths.has('/'),
+    routes,
+  };
+}
+
+/** The whole nginx.conf; throws on invalid input (nothing is rendered). */
+export function renderNginxConfig(input: NginxInput, templatesDir: string): string {
+  const context = nginxTemplateContext(input);
+  const env = new nunjucks.Environment(new nunjucks.FileSystemLoader(templatesDir), {
+    autoescape: false,
+    throwOnUndefined: true,
+    trimBlocks: true,
+    lstripBlocks: true,
+  });
+  return env.render('nginx.conf.njk', context);
+}
+
+/** The control socket a rendered config listens on (for confirming a reload), or null. */
+export function controlSocketOf(config: string): string | null {
+  const m = /^\s*listen\s+unix:([^\s;]+)\s*;/m.exec(config);
+  return m ? m[1] : null;
+}
