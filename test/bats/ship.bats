@@ -156,6 +156,46 @@ teardown_file() {
   [[ "$output" != *"/broken"* ]]
 }
 
+@test "a failing build leaves the serving version untouched and says why in status" {
+  serving=$(curl -s "http://127.0.0.1:$SP_PORT/api/")
+  cp "$SP_WORK/api/package.json" "$SP_TMP/package.json.good"
+  echo '{ not json' >"$SP_WORK/api/package.json"
+  sp_commit api "broken package.json" >/dev/null
+  run sp_wait_status "/api +online .*error: build failed: .*package.json is not valid JSON" 90
+  [ "$status" -eq 0 ]
+  [ "$(curl -s "http://127.0.0.1:$SP_PORT/api/")" = "$serving" ]
+  cp "$SP_TMP/package.json.good" "$SP_WORK/api/package.json"
+}
+
+@test "a version that crashes at start, or fails its healthcheck, never takes over" {
+  serving=$(curl -s "http://127.0.0.1:$SP_PORT/api/")
+  sp_orders api 3000 api "export GREETING=hi; export HEALTHCHECK_TIMEOUT=5"
+  sp_commit hq "shorter healthcheck budget" >/dev/null
+  sed -i '1i process.exit(3);' "$SP_WORK/api/server.js"
+  sp_commit api "crashes at start" >/dev/null
+  run sp_wait_status "/api +online .*error: the service exited with status 3 before it was healthy" 120
+  [ "$status" -eq 0 ]
+  [ "$(curl -s "http://127.0.0.1:$SP_PORT/api/")" = "$serving" ]
+
+  sed -i '1d' "$SP_WORK/api/server.js"
+  echo /missing >"$SP_WORK/api/healthcheck"
+  sp_commit api "healthcheck that answers 404" >/dev/null
+  run sp_wait_status "/api +online .*error: healthcheck failed after 5 s: http://10\\.213\\.[0-9.]+:3000/missing answered 404: not here" 120
+  [ "$status" -eq 0 ]
+  [ "$(curl -s "http://127.0.0.1:$SP_PORT/api/")" = "$serving" ]
+  # The failed container is kept, stopped, for inspection.
+  failed=$(node -e 'const s=require(process.argv[1]);console.log(Object.values(s.containers).filter(c=>c.state==="failed").map(c=>c.name).join(" "))' "$SP_ROOT/state.json")
+  [ -n "$failed" ]
+  for name in $failed; do
+    [ -f "$SP_ROOT/containers/$name/config" ]
+    [ "$(lxc-info -P "$SP_ROOT/containers" -n "$name" -s -H)" = "STOPPED" ]
+  done
+  # And is not retried in a loop: no new container while nothing changes.
+  count=$(grep -c "started api-" "$SP_TMP/agent.log")
+  sleep 3
+  [ "$(grep -c "started api-" "$SP_TMP/agent.log")" -eq "$count" ]
+}
+
 @test "ship down stops nginx and leaves no container behind" {
   run sp_containers
   [ -n "$output" ]
