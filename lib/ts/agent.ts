@@ -1,8 +1,8 @@
 // The ship agent: poll → resolve → build → start → check → switch → drain.
 // It owns the ship's state and is the only writer of it; each pipeline step
 // lives in its own module, this file only sequences them.
-import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { chmodSync, existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import type { Server } from 'node:net';
 import { assets } from './assets.js';
 import { ensureSlug, readSlug, type BuildContext } from './build.js';
@@ -16,8 +16,8 @@ import { waitHealthy } from './healthcheck.js';
 import { scanHeadquarters, type FoundService } from './hq-scan.js';
 import type { Logger } from './log.js';
 import { allocateIp, macForIp, parseSubnet, type Subnet } from './network.js';
-import { renderNginxConfig, type NginxRoute } from './nginx-config.js';
-import { applyNginxConfig, nginxRunning, startNginx } from './nginx.js';
+import { renderNginxConfig, servicePathProblem, type NginxRoute } from './nginx-config.js';
+import { applyNginxConfig, ipv6Available, nginxRunning, startNginx } from './nginx.js';
 import { readOrders, type Orders } from './orders.js';
 import { shipPaths, type ShipPaths } from './paths.js';
 import { parseGitUrl, syncRepo } from './resolve.js';
@@ -34,6 +34,14 @@ import { statusOf } from './status.js';
 const KEEP_FAILED = 2;
 /** Crash restarts back off from 1 s doubling to 60 s. */
 const RESTART_BACKOFF_MAX_MS = 60_000;
+
+/** The first ancestor of dir that others cannot enter, if any. */
+function ancestorsClosedToOthers(dir: string): string | null {
+  for (let d = dirname(dir); d !== '/'; d = dirname(d)) {
+    if ((statSync(d).mode & 0o001) === 0) return d;
+  }
+  return null;
+}
 
 export class Agent {
   readonly paths: ShipPaths;
@@ -71,6 +79,10 @@ export class Agent {
       throw new Error(`another ship agent (pid ${other}) already runs with root ${p.root}`);
     }
     writeFileSync(p.agentPid, `${process.pid}\n`);
+    // nginx workers run unprivileged and must be able to reach ROOT/nginx.
+    chmodSync(p.root, statSync(p.root).mode | 0o011);
+    const closed = ancestorsClosedToOthers(p.root);
+    if (closed) this.log('agent', null, `warning: ${closed} is not traversable by others; nginx workers cannot buffer large requests under ${p.nginx}`);
     if (!this.config.headquarters) throw new Error('no headquarters: give --headquarters URL or set STARPHLEET_HEADQUARTERS');
     parseGitUrl(this.config.headquarters);
 
@@ -190,6 +202,8 @@ export class Agent {
       this.log('agent', s.path, `new service from ${found.ordersRel}`);
     }
     try {
+      const problem = servicePathProblem(found.path);
+      if (problem) throw new Error(`the folder cannot be served as a path: ${problem}`);
       const orders = await readOrders(found.ordersFile, assets().sh);
       if (s.ordersError) this.log('agent', s.path, `${found.ordersRel} reads cleanly again`);
       s.orders = orders;
@@ -451,6 +465,7 @@ export class Agent {
         generation,
         routes: this.routes(),
         workerShutdownTimeoutSeconds: Math.max(40, this.config.drainSeconds + 10),
+        listenAddresses: ipv6Available() ? undefined : ['0.0.0.0'],
       }, assets().templates);
       if (startIfNeeded && !nginxRunning(this.paths.nginx)) {
         writeFileSync(this.paths.nginxConf, config);

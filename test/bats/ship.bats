@@ -40,6 +40,10 @@ teardown_file() {
   [[ "$output" == *'"method":"POST"'* ]]
   [[ "$output" == *'"bytes":5'* ]]
   [[ "$output" == *'"prefix":"/api"'* ]]
+  # A 5 MB body passes (nginx's default limit is 1 MB).
+  head -c 5000000 /dev/zero >"$SP_TMP/body"
+  run curl -s -X POST --data-binary "@$SP_TMP/body" "http://127.0.0.1:$SP_PORT/api/echo-request"
+  [[ "$output" == *'"bytes":5000000'* ]]
   run curl -s "http://127.0.0.1:$SP_PORT/apiary"
   [[ "$output" != *"api v1"* ]]
 }

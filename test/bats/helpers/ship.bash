@@ -27,6 +27,8 @@ sp_free_subnet() {
 # sp_init_ship: sets SP_TMP, SP_ROOT, SP_PORT, SP_BRIDGE, SP_SUBNET, SP_REPOS.
 sp_init_ship() {
   SP_TMP=$(mktemp -d /tmp/starphleet-test.XXXXXX)
+  # nginx workers run unprivileged: the path to the ship root must be traversable.
+  chmod 755 "$SP_TMP"
   SP_ROOT="$SP_TMP/root"
   SP_REPOS="$SP_TMP/repos"
   SP_WORK="$SP_TMP/work"
