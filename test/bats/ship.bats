@@ -104,6 +104,39 @@ teardown_file() {
   [ "$status" -eq 0 ]
 }
 
+@test "nudge polls at once; the agent can be killed -9 and restarted without restarting any container" {
+  run "$STARPHLEET" nudge --root "$SP_ROOT"
+  [ "$status" -eq 0 ]
+  names=$("$STARPHLEET" status --root "$SP_ROOT" --json | node -e 'const d=JSON.parse(require("fs").readFileSync(0,"utf8"));console.log(d.services.map(s=>s.container).join(" "))')
+  pids_before=$(for n in $names; do lxc-info -P "$SP_ROOT/containers" -n "$n" -p -H; done)
+  kill -9 "$(cat "$SP_TMP/agent.pid")"
+  sleep 1
+  # Serving does not depend on the agent.
+  run curl -s "http://127.0.0.1:$SP_PORT/api/"
+  [[ "$output" == *"api v"* ]]
+  sp_start_ship
+  run "$STARPHLEET" nudge --root "$SP_ROOT"
+  [ "$status" -eq 0 ]
+  run sp_wait_status "/api +online" 30
+  pids_after=$(for n in $names; do lxc-info -P "$SP_ROOT/containers" -n "$n" -p -H; done)
+  [ -n "$pids_before" ]
+  [ "$pids_before" = "$pids_after" ]
+  run curl -s "http://127.0.0.1:$SP_PORT/"
+  [[ "$output" == *"Starphleet static site"* ]]
+}
+
+@test "a service that crashes after go-live is restarted, and status counts it" {
+  builds=$(grep -c "Building api-" "$SP_TMP/agent.log")
+  run curl -s "http://127.0.0.1:$SP_PORT/api/crash"
+  [[ "$output" == *"crashing"* ]]
+  run sp_wait_status "/api +online .*restarts=1" 30
+  [ "$status" -eq 0 ]
+  run sp_wait_body /api "api v" 30
+  [ "$status" -eq 0 ]
+  # A restart is not a rebuild.
+  [ "$(grep -c "Building api-" "$SP_TMP/agent.log")" -eq "$builds" ]
+}
+
 @test "an HQ commit that does not touch a service's orders rebuilds and restarts nothing" {
   before=$("$STARPHLEET" status --root "$SP_ROOT" --json)
   echo "# notes" >"$SP_WORK/hq/README.md"

@@ -71,6 +71,8 @@ sp_orders() {
 
 # sp_start_ship [EXTRA ARGS]: run the agent in the background, wait for its socket.
 sp_start_ship() {
+  # A socket left by a killed agent must not count as the new one being up.
+  rm -f "$SP_ROOT/run/control.sock"
   "$STARPHLEET" ship run --root "$SP_ROOT" --headquarters "file://$SP_REPOS/hq.git" \
     --port "$SP_PORT" --pulse 1 --bridge "$SP_BRIDGE" --subnet "$SP_SUBNET" --nat off "$@" \
     >>"$SP_TMP/agent.log" 2>&1 &
