@@ -5,7 +5,7 @@ import { chmodSync, existsSync, mkdirSync, readdirSync, rmSync, statSync, writeF
 import { dirname, join } from 'node:path';
 import type { Server } from 'node:net';
 import { assets } from './assets.js';
-import { ensureSlug, readSlug, type BuildContext } from './build.js';
+import { ensureSlug, pruneSlugs, readSlug, type BuildContext } from './build.js';
 import type { ShipConfig } from './config.js';
 import {
   destroyContainer, ensureBase, exitStatus, pidAlive, prepareAppContainer, readPid,
@@ -34,6 +34,9 @@ import { statusOf } from './status.js';
 const KEEP_FAILED = 2;
 /** Crash restarts back off from 1 s doubling to 60 s. */
 const RESTART_BACKOFF_MAX_MS = 60_000;
+const STABLE_MS = 60_000;
+/** Built slugs kept per service besides the ones containers use. */
+const KEEP_SLUGS = Number(process.env.STARPHLEET_KEEP_SLUGS ?? 5) || 5;
 
 /** The first ancestor of dir that others cannot enter, if any. */
 function ancestorsClosedToOthers(dir: string): string | null {
@@ -310,6 +313,8 @@ export class Agent {
       await this.applyRoutes();
       this.log('agent', s.path, `serving ${name} (${commit.slice(0, 12)})`);
       if (previous && previous.name !== name) this.startDrain(previous);
+      const inUse = new Set(Object.values(this.state.containers).filter((x) => x.serviceId === s.id).map((x) => x.commit));
+      pruneSlugs(this.paths, s.id, inUse, KEEP_SLUGS);
     } catch (err) {
       const msg = (err as Error).message;
       s.failedKey = key;
@@ -413,7 +418,10 @@ export class Agent {
       if (code === null && supervisorAlive(this.paths, c.name)) continue;
       const due = this.restartAt.get(c.name);
       if (due === undefined) {
-        const delay = Math.min(RESTART_BACKOFF_MAX_MS, 1000 * 2 ** Math.min(c.restarts, 6));
+        // A container that stayed up for a stable minute starts over at 1 s.
+        if (c.lastRestartAt && Date.now() - Date.parse(c.lastRestartAt) > STABLE_MS) c.backoff = 0;
+        const delay = Math.min(RESTART_BACKOFF_MAX_MS, 1000 * 2 ** Math.min(c.backoff ?? 0, 6));
+        c.backoff = (c.backoff ?? 0) + 1;
         this.restartAt.set(c.name, Date.now() + delay);
         this.log('agent', c.servicePath, `${c.name} exited (status ${code ?? 'unknown'}); restarting in ${delay / 1000} s`);
         const s = this.serviceOf(c);
@@ -422,6 +430,7 @@ export class Agent {
       } else if (Date.now() >= due) {
         this.restartAt.delete(c.name);
         c.restarts += 1;
+        c.lastRestartAt = new Date().toISOString();
         await this.restartContainer(c);
       }
     }

@@ -2,7 +2,7 @@
 // command), in a one-shot build container. A slug is kept per commit, so a
 // change of orders or a rollback to a built commit never rebuilds.
 import { randomBytes } from 'node:crypto';
-import { chownSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { chownSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { APP_UID, destroyContainer, prepareBuildContainer } from './container.js';
 import { CappedLog } from './capped-log.js';
@@ -118,4 +118,20 @@ export async function ensureSlug(
     await destroyContainer(ctx.paths, ctx.shDir, name).catch(() => undefined);
     rmSync(work, { recursive: true, force: true });
   }
+}
+
+/** Keep the slugs containers use plus the newest `keep` others; remove the rest. */
+export function pruneSlugs(paths: ShipPaths, serviceId: string, inUse: Set<string>, keep: number): string[] {
+  const dir = dirname(paths.slug(serviceId, 'x'));
+  if (!existsSync(dir)) return [];
+  const slugs = readdirSync(dir)
+    .map((commit) => ({ commit, meta: readSlug(paths, serviceId, commit) }))
+    .filter((x) => x.meta !== null && !inUse.has(x.commit))
+    .sort((a, b) => (b.meta?.builtAt ?? '').localeCompare(a.meta?.builtAt ?? ''));
+  const removed: string[] = [];
+  for (const old of slugs.slice(keep)) {
+    rmSync(paths.slug(serviceId, old.commit), { recursive: true, force: true });
+    removed.push(old.commit);
+  }
+  return removed;
 }

@@ -26,6 +26,8 @@ export interface ContainerRecord {
   drainUntil?: string;
   error?: string;
   restarts: number;
+  lastRestartAt?: string;
+  backoff?: number;               // crash-restart backoff level: delay = 2^backoff s, at most 60 s
 }
 
 export interface ServiceRecord {
