@@ -1,0 +1,103 @@
+#!/usr/bin/env bats
+# Rolling updates that drop nothing: a keep-alive request loop runs through
+# nginx while new versions roll over, and must see zero non-200 answers and
+# zero connection errors. A long request and an open SSE stream started
+# before a rollover complete. A rollback to a pinned sha reuses its slug.
+
+load helpers/ship
+
+setup_file() {
+  sp_init_ship
+  sp_repo api "$REPO_ROOT/test/fixtures/services/node-api" >/dev/null
+  git -C "$SP_WORK/api" rev-parse HEAD >"$SP_TMP/v1.sha"
+  git init -q --bare -b main "$SP_REPOS/hq.git"
+  git init -q -b main "$SP_WORK/hq"
+  sp_orders api 3000 api "export STARPHLEET_DRAINSTOP_WAIT=8"
+  sp_commit hq "api with an 8 s drain" >/dev/null
+  sp_start_ship
+  sp_wait_body /api "api v1" 120 >/dev/null
+}
+
+teardown_file() {
+  sp_teardown_ship
+}
+
+# load_start SECONDS: the request loop in the background; load_wait waits for it.
+load_start() {
+  node "$REPO_ROOT/test/bats/helpers/load.mjs" "http://127.0.0.1:$SP_PORT/api/" "$1" 4 >"$SP_TMP/load.json" 2>"$SP_TMP/load.err" &
+  echo $! >"$SP_TMP/load.pid"
+}
+# load_wait: wait for the loop (in this shell, not a $(...) subshell).
+load_wait() {
+  wait "$(cat "$SP_TMP/load.pid")" || true
+  cat "$SP_TMP/load.err" >&2
+}
+
+assert_no_drops() {
+  node -e '
+    const r = JSON.parse(process.argv[1]);
+    if (r.requests < 100) { console.error("too few requests: " + r.requests); process.exit(1); }
+    if (r.non200 !== 0 || r.errors !== 0) { console.error("dropped: " + JSON.stringify(r)); process.exit(1); }
+  ' "$1"
+}
+
+@test "three back-to-back rollovers under keep-alive load: zero non-200, zero connection errors" {
+  LOAD_STOP_FILE="$SP_TMP/stop-1" load_start 120
+  sleep 1
+  for v in 2 3 4; do
+    sed -i "s/api v[0-9]*/api v$v/" "$SP_WORK/api/server.js"
+    sp_commit api "v$v" >/dev/null
+    sp_wait_body /api "api v$v" 90 >/dev/null
+  done
+  touch "$SP_TMP/stop-1"
+  load_wait
+  result=$(cat "$SP_TMP/load.json")
+  echo "# load: $result" >&3
+  assert_no_drops "$result"
+}
+
+@test "a rollover under load, through the drain and the old container's removal: nothing dropped" {
+  LOAD_STOP_FILE="$SP_TMP/stop-2" load_start 90
+  sleep 1
+  sed -i "s/api v[0-9]*/api v5/" "$SP_WORK/api/server.js"
+  sp_commit api "v5" >/dev/null
+  sp_wait_body /api "api v5" 90 >/dev/null
+  # Keep loading through the drain and the old container's removal.
+  sleep 10
+  touch "$SP_TMP/stop-2"
+  load_wait
+  result=$(cat "$SP_TMP/load.json")
+  echo "# load: $result" >&3
+  assert_no_drops "$result"
+}
+
+@test "a long request and an open SSE stream started before a rollover both complete" {
+  curl -s --max-time 30 "http://127.0.0.1:$SP_PORT/api/slow" >"$SP_TMP/slow.out" &
+  slow=$!
+  curl -sN --max-time 30 "http://127.0.0.1:$SP_PORT/api/sse-long" >"$SP_TMP/sse.out" &
+  sse=$!
+  sleep 0.5
+  sed -i "s/api v[0-9]*/api v6/" "$SP_WORK/api/server.js"
+  sp_commit api "v6" >/dev/null
+  sp_wait_body /api "api v6" 90 >/dev/null
+  wait "$slow"
+  wait "$sse" || true
+  grep -q "slow done after 5 s from api v5" "$SP_TMP/slow.out"
+  [ "$(grep -c '^data: ' "$SP_TMP/sse.out")" -eq 10 ]
+  grep -q "data: tick 10" "$SP_TMP/sse.out"
+}
+
+@test "rollback to a pinned sha reuses the built slug: no build, live quickly" {
+  v1=$(cat "$SP_TMP/v1.sha")
+  builds=$(grep -c "Building api-" "$SP_TMP/agent.log")
+  printf 'export PORT=3000\nexport STARPHLEET_DRAINSTOP_WAIT=8\nautodeploy file://%s/api.git#%s\n' "$SP_REPOS" "$v1" >"$SP_WORK/hq/api/orders"
+  sp_commit hq "pin api to v1" >/dev/null
+  start=$SECONDS
+  "$STARPHLEET" nudge --root "$SP_ROOT" >/dev/null
+  run sp_wait_body /api "api v1" 60
+  [ "$status" -eq 0 ]
+  [ "$(grep -c "Building api-" "$SP_TMP/agent.log")" -eq "$builds" ]
+  [ $((SECONDS - start)) -lt 30 ]
+  run sp_wait_status "/api +online +file://.*api.git#$v1@${v1:0:12}" 10
+  [ "$status" -eq 0 ]
+}
