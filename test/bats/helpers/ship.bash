@@ -77,8 +77,8 @@ sp_start_ship() {
     --port "$SP_PORT" --pulse 1 --bridge "$SP_BRIDGE" --subnet "$SP_SUBNET" --nat off "$@" \
     >>"$SP_TMP/agent.log" 2>&1 &
   echo $! >"$SP_TMP/agent.pid"
-  local i
-  for i in $(seq 1 100); do
+  local _
+  for _ in $(seq 1 100); do
     [ -S "$SP_ROOT/run/control.sock" ] && return 0
     if ! kill -0 "$(cat "$SP_TMP/agent.pid")" 2>/dev/null; then
       echo "agent exited early:" >&2
