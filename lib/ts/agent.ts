@@ -12,7 +12,7 @@ import {
   startSupervised, stopContainer, supervisorAlive,
 } from './container.js';
 import { serveControl } from './control-server.js';
-import { waitHealthy } from './healthcheck.js';
+import { describeCheck, probe, waitHealthy } from './healthcheck.js';
 import { scanHeadquarters, type FoundService } from './hq-scan.js';
 import type { Logger } from './log.js';
 import { allocateIp, macForIp, parseSubnet, type Subnet } from './network.js';
@@ -58,6 +58,7 @@ export class Agent {
   private buildSlots = 1;
   private buildQueue: Array<() => void> = [];
   private restartAt = new Map<string, number>();
+  private health = new Map<string, { at: number; failures: number; last: string }>();
   private drainTimers = new Map<string, NodeJS.Timeout>();
 
   constructor(private readonly config: ShipConfig, private readonly log: Logger) {
@@ -290,6 +291,7 @@ export class Agent {
       this.save();
       const snippet = orders.healthcheck ?? (slug.healthcheck ? slug.healthcheck : '/');
       const url = `http://${ip}:${orders.port}${snippet.startsWith('/') ? snippet : `/${snippet}`}`;
+      container.healthUrl = url;
       const started = Date.now();
       await waitHealthy(url, {
         timeoutSeconds: orders.healthcheckTimeoutSeconds,
@@ -412,10 +414,12 @@ export class Agent {
   // ------------------------------------------------------- self healing
 
   private async watchContainers(): Promise<void> {
-    for (const c of Object.values(this.state.containers)) {
-      if (c.state !== 'online') continue;
+    const online = Object.values(this.state.containers).filter((c) => c.state === 'online');
+    const unhealthy = new Set(await this.pulseHealth(online));
+    for (const c of online) {
       const code = exitStatus(this.paths, c.name);
-      if (code === null && supervisorAlive(this.paths, c.name)) continue;
+      const exited = code !== null || !supervisorAlive(this.paths, c.name);
+      if (!exited && !unhealthy.has(c.name) && !this.restartAt.has(c.name)) continue;
       const due = this.restartAt.get(c.name);
       if (due === undefined) {
         // A container that stayed up for a stable minute starts over at 1 s.
@@ -423,9 +427,10 @@ export class Agent {
         const delay = Math.min(RESTART_BACKOFF_MAX_MS, 1000 * 2 ** Math.min(c.backoff ?? 0, 6));
         c.backoff = (c.backoff ?? 0) + 1;
         this.restartAt.set(c.name, Date.now() + delay);
-        this.log('agent', c.servicePath, `${c.name} exited (status ${code ?? 'unknown'}); restarting in ${delay / 1000} s`);
+        const why = exited ? `exited with status ${code ?? 'unknown'}` : `stopped answering its healthcheck (${this.health.get(c.name)?.last ?? ''})`;
+        this.log('agent', c.servicePath, `${c.name} ${why}; restarting in ${delay / 1000} s`);
         const s = this.serviceOf(c);
-        if (s) s.lastError = `${c.name} exited with status ${code ?? 'unknown'}`;
+        if (s) s.lastError = `${c.name} ${why}`;
         setTimeout(() => { this.wake?.(); }, delay + 10);
       } else if (Date.now() >= due) {
         this.restartAt.delete(c.name);
@@ -436,10 +441,46 @@ export class Agent {
     }
   }
 
+  /**
+   * After go-live the healthcheck keeps running every HEALTHCHECK_PULSE
+   * seconds (orders; default 10). HEALTHCHECK_RETRY_COUNT (default 3) failed
+   * checks in a row mark the container unhealthy. After a restart, failures
+   * count only once it answered again or HEALTHCHECK_TIMEOUT has passed.
+   */
+  private async pulseHealth(online: ContainerRecord[]): Promise<string[]> {
+    const now = Date.now();
+    const checks = online.map(async (c): Promise<string | null> => {
+      const orders = this.serviceOf(c)?.orders;
+      if (!c.healthUrl || !orders) return null;
+      const pulseMs = (Number(orders.env.HEALTHCHECK_PULSE ?? 10) || 10) * 1000;
+      const retries = Number(orders.env.HEALTHCHECK_RETRY_COUNT ?? 3) || 3;
+      const h = this.health.get(c.name) ?? { at: 0, failures: 0, last: '' };
+      this.health.set(c.name, h);
+      if (now - h.at < pulseMs || this.restartAt.has(c.name)) return null;
+      h.at = now;
+      const r = await probe(c.healthUrl, 2000);
+      const graceUntil = c.lastRestartAt ? Date.parse(c.lastRestartAt) + orders.healthcheckTimeoutSeconds * 1000 : 0;
+      if (r.ok) {
+        h.failures = 0;
+        c.answeredSinceRestart = true;
+        return null;
+      }
+      h.last = describeCheck(c.healthUrl, r);
+      if (c.lastRestartAt && !c.answeredSinceRestart && now < graceUntil) return null;
+      h.failures += 1;
+      if (h.failures < retries) return null;
+      h.failures = 0;
+      return c.name;
+    });
+    return (await Promise.all(checks)).filter((n): n is string => n !== null);
+  }
+
   private async restartContainer(c: ContainerRecord): Promise<void> {
     await stopContainer(this.paths, assets().sh, c.name, 1).catch(() => undefined);
     rmSync(this.paths.supervisorExit(c.name), { force: true });
     await runOrThrow('ip', ['neigh', 'flush', 'to', c.ip, 'dev', this.config.bridge]).catch(() => undefined);
+    c.answeredSinceRestart = false;
+    this.health.delete(c.name);
     startSupervised(this.paths, this.config.root, c.name);
     this.log('agent', c.servicePath, `restarted ${c.name} (restart ${c.restarts})`);
   }

@@ -28,6 +28,8 @@ export interface ContainerRecord {
   restarts: number;
   lastRestartAt?: string;
   backoff?: number;               // crash-restart backoff level: delay = 2^backoff s, at most 60 s
+  healthUrl?: string;             // checked at go-live and every HEALTHCHECK_PULSE after
+  answeredSinceRestart?: boolean;
 }
 
 export interface ServiceRecord {

@@ -137,6 +137,20 @@ teardown_file() {
   [ "$(grep -c "Building api-" "$SP_TMP/agent.log")" -eq "$builds" ]
 }
 
+@test "after go-live the healthcheck keeps running; a service that stops answering is restarted" {
+  sp_orders api 3000 api "export HEALTHCHECK=/health HEALTHCHECK_PULSE=1 HEALTHCHECK_RETRY_COUNT=2"
+  sp_commit hq "health pulse for api" >/dev/null
+  run sp_wait_status "/api +online +[^ ]+ +[^ ]+ *$" 60
+  [ "$status" -eq 0 ]
+  run curl -s "http://127.0.0.1:$SP_PORT/api/break"
+  [[ "$output" == *"health now fails"* ]]
+  run sp_wait_status "/api +online .*restarts=1" 30
+  [ "$status" -eq 0 ]
+  grep -q "stopped answering its healthcheck (http://.*/health answered 500: broken)" "$SP_TMP/agent.log"
+  run sp_wait_body /api/health "^ok" 30
+  [ "$status" -eq 0 ]
+}
+
 @test "an HQ commit that does not touch a service's orders rebuilds and restarts nothing" {
   before=$("$STARPHLEET" status --root "$SP_ROOT" --json)
   echo "# notes" >"$SP_WORK/hq/README.md"

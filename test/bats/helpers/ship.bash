@@ -73,10 +73,14 @@ sp_orders() {
 sp_start_ship() {
   # A socket left by a killed agent must not count as the new one being up.
   rm -f "$SP_ROOT/run/control.sock"
-  "$STARPHLEET" ship run --root "$SP_ROOT" --headquarters "file://$SP_REPOS/hq.git" \
-    --port "$SP_PORT" --pulse 1 --bridge "$SP_BRIDGE" --subnet "$SP_SUBNET" --nat off "$@" \
-    >>"$SP_TMP/agent.log" 2>&1 &
-  echo $! >"$SP_TMP/agent.pid"
+  # Started from a subshell, so it is nobody's job (a kill -9 in a test
+  # prints no job notice) and the pid file is the only handle.
+  (
+    "$STARPHLEET" ship run --root "$SP_ROOT" --headquarters "file://$SP_REPOS/hq.git" \
+      --port "$SP_PORT" --pulse 1 --bridge "$SP_BRIDGE" --subnet "$SP_SUBNET" --nat off "$@" \
+      >>"$SP_TMP/agent.log" 2>&1 &
+    echo $! >"$SP_TMP/agent.pid"
+  )
   local _
   for _ in $(seq 1 100); do
     [ -S "$SP_ROOT/run/control.sock" ] && return 0
