@@ -310,6 +310,7 @@ export class Agent {
       s.servingCommit = commit;
       s.state = 'online';
       s.failedKey = undefined;
+      s.failedCommit = undefined;
       s.lastError = s.ordersError;
       this.save();
       await this.applyRoutes();
@@ -320,6 +321,7 @@ export class Agent {
     } catch (err) {
       const msg = (err as Error).message;
       s.failedKey = key;
+      s.failedCommit = commit;
       s.lastError = msg;
       s.state = s.serving ? 'online' : 'failed';
       this.log('agent', s.path, `deploy of ${commit.slice(0, 12)} failed: ${msg}`);
@@ -407,7 +409,10 @@ export class Agent {
     delete this.state.services[s.path];
     await this.applyRoutes();
     for (const c of Object.values(this.state.containers)) {
-      if (c.serviceId === s.id) await this.discard(c, 'service removed');
+      if (c.serviceId !== s.id) continue;
+      // The serving container is unrouted now; let its requests finish.
+      if (c.state === 'online') this.startDrain(c);
+      else if (c.state !== 'draining') await this.discard(c, 'service removed');
     }
   }
 
@@ -539,6 +544,8 @@ export class Agent {
       case 'status':
         return { ok: true, ...statusOf(this.state, this.config, (c) => exitStatus(this.paths, c)) };
       case 'nudge':
+        // A nudge is also how a person says "try the failed version again".
+        for (const s of Object.values(this.state.services)) s.failedKey = undefined;
         if (this.pollRunning) await this.pollRunning;
         await this.pollOnce();
         return { ok: true };

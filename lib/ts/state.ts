@@ -44,6 +44,7 @@ export interface ServiceRecord {
   deploying?: string;               // deploy key in flight
   state: ServiceState;
   failedKey?: string;               // deploy key that failed: not retried until something changes
+  failedCommit?: string;            // the commit of the version that failed
   lastError?: string;
   updatedAt: string;
 }

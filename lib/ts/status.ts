@@ -10,6 +10,7 @@ export interface ServiceStatus {
   ref: string | null;
   commit: string | null;          // what the ref resolves to now
   servingCommit: string | null;   // what nginx routes to
+  failedCommit: string | null;    // the newest version that failed to go live (error says why)
   container: string | null;
   ip: string | null;
   port: number | null;
@@ -34,6 +35,7 @@ export function statusOf(state: ShipState, config: ShipConfig, _exit?: (name: st
         ref: s.orders?.autodeploy.ref ?? null,
         commit: s.commit ?? null,
         servingCommit: s.servingCommit ?? null,
+        failedCommit: s.failedCommit ?? null,
         container: c?.name ?? null,
         ip: c?.ip ?? null,
         port: c?.port ?? null,
@@ -63,11 +65,12 @@ export function formatStatus(status: ShipStatus): string {
     s.repo ? `${s.repo}${s.ref ? `#${s.ref}` : ''}@${(s.servingCommit ?? s.commit ?? '-').slice(0, 12)}` : '-',
     s.container ?? '-',
     s.restarts ? `restarts=${s.restarts}` : '',
+    s.failedCommit ? `failed=${s.failedCommit.slice(0, 12)}` : '',
     s.error ? `error: ${s.error}` : '',
   ]);
   const widths = [0, 1, 2, 3].map((i) => Math.max(0, ...rows.map((r) => r[i].length)));
   for (const r of rows) {
-    lines.push(r.map((cell, i) => (i < 4 ? cell.padEnd(widths[i]) : cell)).join('  ').trimEnd());
+    lines.push(r.map((cell, i) => (i < 4 ? cell.padEnd(widths[i]) : cell)).filter((cell, i) => i < 4 || cell !== '').join('  ').trimEnd());
   }
   return lines.join('\n');
 }
