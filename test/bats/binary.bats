@@ -12,8 +12,7 @@ setup_file() {
   export STARPHLEET="$SP_TMP/bin/starphleet"
   sp_repo python "$REPO_ROOT/examples/services/python-hello" >/dev/null
   sp_repo proc "$REPO_ROOT/examples/services/procfile-hello" >/dev/null
-  git init -q --bare -b main "$SP_REPOS/hq.git"
-  git init -q -b main "$SP_WORK/hq"
+  sp_hq_init
   sp_orders "" 5000 python
   sp_orders proc 4000 proc
   sp_commit hq "python at /, procfile at /proc" >/dev/null

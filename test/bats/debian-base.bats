@@ -22,8 +22,7 @@ setup_file() {
   ln -s "$cache" "$SP_ROOT/bases/debian"
   sp_repo hello "$REPO_ROOT/examples/services/node-hello" >/dev/null
   sp_repo site "$REPO_ROOT/examples/services/static-site" >/dev/null
-  git init -q --bare -b main "$SP_REPOS/hq.git"
-  git init -q -b main "$SP_WORK/hq"
+  sp_hq_init
   sp_orders hello 3000 hello "export STARPHLEET_BASE=debian"
   sp_orders "" 8080 site "export STARPHLEET_BASE=debian"
   sp_commit hq "node and static on the Debian base" >/dev/null

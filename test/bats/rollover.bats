@@ -10,8 +10,7 @@ setup_file() {
   sp_init_ship
   sp_repo api "$REPO_ROOT/test/fixtures/services/node-api" >/dev/null
   git -C "$SP_WORK/api" rev-parse HEAD >"$SP_TMP/v1.sha"
-  git init -q --bare -b main "$SP_REPOS/hq.git"
-  git init -q -b main "$SP_WORK/hq"
+  sp_hq_init
   sp_orders api 3000 api "export STARPHLEET_DRAINSTOP_WAIT=8"
   sp_commit hq "api with an 8 s drain" >/dev/null
   sp_start_ship

@@ -9,8 +9,7 @@ setup_file() {
   sp_init_ship
   sp_repo static "$REPO_ROOT/examples/services/static-site" >/dev/null
   sp_repo api "$REPO_ROOT/test/fixtures/services/node-api" >/dev/null
-  git init -q --bare -b main "$SP_REPOS/hq.git"
-  git init -q -b main "$SP_WORK/hq"
+  sp_hq_init
   sp_orders "" 8080 static
   sp_orders api 3000 api
   sp_commit hq "static at /, node at /api" >/dev/null

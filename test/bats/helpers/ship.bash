@@ -49,6 +49,12 @@ sp_repo() {
   sp_commit "$name" "initial"
 }
 
+# sp_hq_init: an empty headquarters repo (bare + work clone); fill it with sp_orders.
+sp_hq_init() {
+  git init -q --bare -b main "$SP_REPOS/hq.git"
+  git init -q -b main "$SP_WORK/hq"
+}
+
 # sp_commit NAME MESSAGE: commit everything in the work clone and push.
 sp_commit() {
   local name=$1 msg=$2
