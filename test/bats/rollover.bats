@@ -100,3 +100,38 @@ assert_no_drops() {
   run sp_wait_status "/api +online +file://.*api.git#$v1@${v1:0:12}" 10
   [ "$status" -eq 0 ]
 }
+
+@test "a failing build, a crash at start and a failing healthcheck under load: nothing dropped" {
+  printf 'export PORT=3000\nexport STARPHLEET_DRAINSTOP_WAIT=8 HEALTHCHECK_TIMEOUT=4\nautodeploy file://%s/api.git\n' "$SP_REPOS" >"$SP_WORK/hq/api/orders"
+  sp_commit hq "unpin api, short healthcheck budget" >/dev/null
+  run sp_wait_body /api "api v6" 60
+  [ "$status" -eq 0 ]
+  LOAD_STOP_FILE="$SP_TMP/stop-faults" load_start 180
+  sleep 1
+
+  cp "$SP_WORK/api/package.json" "$SP_TMP/package.json.good"
+  echo '{ not json' >"$SP_WORK/api/package.json"
+  sp_commit api "broken package.json" >/dev/null
+  run sp_wait_status "/api +online .*error: build failed" 90
+  [ "$status" -eq 0 ]
+
+  cp "$SP_TMP/package.json.good" "$SP_WORK/api/package.json"
+  sed -i '1i process.exit(3);' "$SP_WORK/api/server.js"
+  sp_commit api "crashes at start" >/dev/null
+  run sp_wait_status "/api +online .*error: the service exited with status 3" 90
+  [ "$status" -eq 0 ]
+
+  sed -i '1d' "$SP_WORK/api/server.js"
+  echo /missing >"$SP_WORK/api/healthcheck"
+  sp_commit api "healthcheck answers 404" >/dev/null
+  run sp_wait_status "/api +online .*error: healthcheck failed after 4 s" 90
+  [ "$status" -eq 0 ]
+
+  touch "$SP_TMP/stop-faults"
+  load_wait
+  result=$(cat "$SP_TMP/load.json")
+  echo "# load: $result" >&3
+  assert_no_drops "$result"
+  run curl -s "http://127.0.0.1:$SP_PORT/api/"
+  [[ "$output" == *"api v6"* ]]
+}
