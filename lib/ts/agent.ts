@@ -52,6 +52,7 @@ export class Agent {
   private readonly subnet: Subnet;
   private server?: Server;
   private stopping = false;
+  private scannedOnce = false;
   private pollRunning: Promise<void> | null = null;
   private wake: (() => void) | null = null;
   private nginxChain: Promise<void> = Promise.resolve();
@@ -175,8 +176,8 @@ export class Agent {
       return;
     }
     this.state.hqError = undefined;
-    const firstScan = Object.keys(this.state.services).length === 0 && !this.scannedOnce;
-    if (commit === this.state.hqCommit && !firstScan) return;
+    // Orders are read on every HQ change, and once per agent start.
+    if (commit === this.state.hqCommit && this.scannedOnce) return;
     this.scannedOnce = true;
     const snapshot = join(this.paths.hqSnapshots, commit);
     if (!existsSync(snapshot)) {
@@ -195,7 +196,6 @@ export class Agent {
       if (!present.has(s.path)) await this.retireService(s);
     }
   }
-  private scannedOnce = false;
 
   private async readServiceOrders(found: FoundService): Promise<void> {
     const now = new Date().toISOString();
@@ -542,7 +542,7 @@ export class Agent {
       case 'ping':
         return { ok: true, pid: process.pid };
       case 'status':
-        return { ok: true, ...statusOf(this.state, this.config, (c) => exitStatus(this.paths, c)) };
+        return { ok: true, ...statusOf(this.state, this.config) };
       case 'nudge':
         // A nudge is also how a person says "try the failed version again".
         for (const s of Object.values(this.state.services)) s.failedKey = undefined;

@@ -23,7 +23,7 @@ export interface ShipStatus {
   services: ServiceStatus[];
 }
 
-export function statusOf(state: ShipState, config: ShipConfig, _exit?: (name: string) => number | null): ShipStatus {
+export function statusOf(state: ShipState, config: ShipConfig): ShipStatus {
   const services = Object.values(state.services)
     .sort((a, b) => a.path.localeCompare(b.path))
     .map((s): ServiceStatus => {
