@@ -53,6 +53,8 @@ export class Agent {
   private server?: Server;
   private stopping = false;
   private scannedOnce = false;
+  /** Service path → container nginx is being switched to (not yet confirmed). */
+  private switching = new Map<string, string>();
   private pollRunning: Promise<void> | null = null;
   private wake: (() => void) | null = null;
   private nginxChain: Promise<void> = Promise.resolve();
@@ -256,6 +258,7 @@ export class Agent {
     const key = deployKey(commit, orders.hash);
     const base = orders.env.STARPHLEET_BASE || this.config.base;
     let container: ContainerRecord | undefined;
+    let switchAttempted = false;
     try {
       s.state = 'building';
       s.updatedAt = new Date().toISOString();
@@ -302,8 +305,16 @@ export class Agent {
       });
       this.log('health', s.path, `${name} healthy in ${((Date.now() - started) / 1000).toFixed(2)} s (${url})`);
 
-      // switch
+      // switch: nginx routes to the new container first; only once the new
+      // config is confirmed serving does the ship (and `status`) call it serving.
       const previous = s.serving ? this.state.containers[s.serving] : undefined;
+      this.switching.set(s.path, name);
+      switchAttempted = true;
+      try {
+        await this.applyRoutes();
+      } finally {
+        this.switching.delete(s.path);
+      }
       container.state = 'online';
       container.onlineAt = new Date().toISOString();
       s.serving = name;
@@ -313,7 +324,6 @@ export class Agent {
       s.failedCommit = undefined;
       s.lastError = s.ordersError;
       this.save();
-      await this.applyRoutes();
       this.log('agent', s.path, `serving ${name} (${commit.slice(0, 12)})`);
       if (previous && previous.name !== name) this.startDrain(previous);
       const inUse = new Set(Object.values(this.state.containers).filter((x) => x.serviceId === s.id).map((x) => x.commit));
@@ -326,11 +336,8 @@ export class Agent {
       s.state = s.serving ? 'online' : 'failed';
       this.log('agent', s.path, `deploy of ${commit.slice(0, 12)} failed: ${msg}`);
       if (container) {
-        if (s.serving === container.name) {
-          // The switch itself failed: roll the route back to what served before.
-          s.serving = undefined;
-          s.servingCommit = undefined;
-          s.state = 'failed';
+        if (switchAttempted) {
+          // The switch itself failed: make sure nginx routes to what served before.
           await this.applyRoutes().catch(() => undefined);
         }
         container.state = 'failed';
@@ -502,7 +509,8 @@ export class Agent {
   routes(): NginxRoute[] {
     const routes: NginxRoute[] = [];
     for (const s of Object.values(this.state.services)) {
-      const c = s.serving ? this.state.containers[s.serving] : undefined;
+      const name = this.switching.get(s.path) ?? s.serving;
+      const c = name ? this.state.containers[name] : undefined;
       if (c) routes.push({ path: s.path, serviceId: s.id, container: c.name, upstreams: [`${c.ip}:${c.port}`] });
     }
     return routes.sort((a, b) => a.path.localeCompare(b.path));
