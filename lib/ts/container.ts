@@ -10,7 +10,7 @@ import {
   type CgroupVersion, type ContainerNet,
 } from './lxc-config.js';
 import type { ShipPaths } from './paths.js';
-import { runOrThrow, runScript } from './sh.js';
+import { runOrThrow } from './sh.js';
 import { self } from './self.js';
 
 export const APP_UID = 10000;
@@ -175,11 +175,6 @@ export function exitStatus(paths: ShipPaths, name: string): number | null {
   } catch {
     return null;
   }
-}
-
-export async function containerRunning(paths: ShipPaths, name: string): Promise<boolean> {
-  const r = await runScript('lxc-info', ['-P', paths.lxcpath, '-n', name, '-s', '-H']);
-  return r.code === 0 && r.stdout.trim() === 'RUNNING';
 }
 
 export async function stopContainer(paths: ShipPaths, shDir: string, name: string, graceSeconds: number): Promise<void> {

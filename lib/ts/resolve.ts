@@ -26,10 +26,6 @@ export function formatGitTarget(t: GitTarget): string {
   return t.ref ? `${t.url}#${t.ref}` : t.url;
 }
 
-export function isFullSha(ref: string): boolean {
-  return /^[0-9a-f]{40}$/.test(ref);
-}
-
 /** Fetch URL into the bare cache and print the commit REF resolves to. */
 export async function syncRepo(shDir: string, target: GitTarget, cacheDir: string, env?: NodeJS.ProcessEnv): Promise<string> {
   const out = await runOrThrow(`${shDir}/repo-sync`, [target.url, target.ref ?? '', cacheDir], { timeoutSeconds: 120, env });

@@ -44,7 +44,3 @@ export function serviceIdOfContainer(name: string): string | null {
   const m = /^(.+-[0-9a-f]{6})--[0-9a-f]{1,8}-\d+$/.exec(name);
   return m ? m[1] : null;
 }
-
-export function buildNameFor(serviceId: string, commit: string, seq: number): string {
-  return `build--${serviceId}--${commit.slice(0, 8)}-${seq}`.slice(0, 63);
-}
