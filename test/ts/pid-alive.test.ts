@@ -1,18 +1,28 @@
 import t from 'tap';
-import { execFileSync, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
 import { pidAlive } from '../../lib/ts/container.js';
 
-t.test('a running process is alive; a killed, unreaped one (a zombie) is not', async (t) => {
+function procState(pid: number): string | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+  } catch {
+    return null;
+  }
+}
+
+t.test('a running process is alive; a dead, unreaped one (a zombie) is not', async (t) => {
   t.ok(pidAlive(process.pid));
-  // The inner sleep's parent becomes `sleep 5`, which never reaps it: killed,
-  // it stays a zombie, as a killed agent does under a PID 1 that reaps nothing.
-  const parent = spawn('bash', ['-c', 'sleep 30 >/dev/null 2>&1 & echo $!; exec sleep 5 >/dev/null 2>&1'], { stdio: ['ignore', 'pipe', 'ignore'] });
-  const pid = await new Promise<number>((resolve) => parent.stdout.once('data', (d: Buffer) => resolve(Number(String(d).trim()))));
-  t.ok(pidAlive(pid), 'running');
-  process.kill(pid, 'SIGKILL');
-  await new Promise((r) => setTimeout(r, 200));
-  t.match(execFileSync('ps', ['-o', 'stat=', '-p', String(pid)], { encoding: 'utf8' }), /Z/, 'it is a zombie');
-  t.notOk(pidAlive(pid), 'a zombie counts as dead');
+  // A parent that forks a child which exits at once and is never waited for:
+  // the child stays a zombie, as a killed agent does under a PID 1 that reaps nothing.
+  const parent = spawn('python3', ['-c', 'import os, time\npid = os.fork()\nif pid == 0:\n    os._exit(0)\nprint(pid, flush=True)\ntime.sleep(10)\n'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  t.teardown(() => { parent.kill('SIGKILL'); });
+  const zombie = await new Promise<number>((resolve) => parent.stdout.once('data', (d: Buffer) => resolve(Number(String(d).trim()))));
+  t.ok(pidAlive(parent.pid ?? 0), 'the parent runs');
+  const deadline = Date.now() + 5000;
+  while (procState(zombie) !== 'Z' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  t.equal(procState(zombie), 'Z', 'the child is a zombie');
+  t.notOk(pidAlive(zombie), 'a zombie counts as dead');
   t.notOk(pidAlive(2 ** 22 + 12345), 'no such pid');
-  parent.kill('SIGKILL');
 });
