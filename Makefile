@@ -3,7 +3,7 @@
 # one-ship phleet on this machine serving examples/.
 BUN := node_modules/.bin/bun
 TS_SOURCES := $(wildcard lib/ts/*.ts)
-ASSET_DIRS := lib/sh buildpacks lxc lib/templates
+ASSET_DIRS := lib/sh buildpacks lxc lib/templates lib/dashboard
 ASSET_FILES := $(shell find $(ASSET_DIRS) -type f 2>/dev/null)
 
 .PHONY: all deps system-packages check test test-ts test-bats demo clean

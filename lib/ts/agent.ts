@@ -28,7 +28,13 @@ import {
   type ContainerRecord, type ServiceRecord, type ShipState,
 } from './state.js';
 import type { ControlRequest, ControlResponse } from './transport.js';
-import { statusOf } from './status.js';
+import { statusOf, type HealthSeen, type ShipStatus } from './status.js';
+// Logs, status, dashboard (issue 5): the log stream and what reads it.
+import { containerMemoryBytes } from './cgroup-memory.js';
+import { serveDashboard } from './dashboard.js';
+import { LogHub } from './log-fanout.js';
+import { LogFollower } from './log-follow.js';
+import { logsRequest, logsStream } from './log-control.js';
 
 /** Failed containers kept for inspection, per service. */
 const KEEP_FAILED = 2;
@@ -63,9 +69,16 @@ export class Agent {
   private restartAt = new Map<string, number>();
   private health = new Map<string, { at: number; failures: number; last: string }>();
   private drainTimers = new Map<string, NodeJS.Timeout>();
+  // Logs, status, dashboard (issue 5).
+  readonly hub: LogHub;
+  private readonly follower: LogFollower;
+  private healthSeen = new Map<string, HealthSeen>();
+  private dashboard?: Server;
 
-  constructor(private readonly config: ShipConfig, private readonly log: Logger) {
+  constructor(private readonly config: ShipConfig, private readonly log: Logger, hub?: LogHub) {
     this.paths = shipPaths(config.root);
+    this.hub = hub ?? new LogHub();
+    this.follower = new LogFollower(this.hub, (name) => this.paths.containerLog(name));
     this.subnet = parseSubnet(config.subnet);
     this.state = loadState(this.paths.state);
   }
@@ -100,7 +113,18 @@ export class Agent {
     await ensureBase(p, assets().lxc, this.config.base, (l) => this.log('agent', null, l));
     await this.reconcile();
     await this.applyRoutes(true);
-    this.server = await serveControl(p.controlSocket, (req) => this.handle(req));
+    // Every container's output flows into the log stream from here on.
+    for (const c of Object.values(this.state.containers)) this.follower.follow(c.name, c.servicePath, false);
+    this.follower.start();
+    this.dashboard = await serveDashboard({
+      socketPath: this.dashboardSocket, tokenFile: join(p.root, 'dashboard.token'),
+      staticDir: () => join(assets().root, 'lib', 'dashboard'),
+      status: () => this.status(), hub: this.hub, knownService: (path) => path in this.state.services,
+    });
+    this.server = await serveControl(p.controlSocket, (req) => this.handle(req), (req, sock) => {
+      if (req.cmd === 'logs') logsStream(this.hub, (path) => path in this.state.services, req, sock);
+      else sock.end(JSON.stringify({ ok: false, error: `'${String(req.cmd)}' cannot stream` }) + '\n');
+    });
     this.log('agent', null, `ship online: http://127.0.0.1:${this.config.httpPort}/ root ${p.root} headquarters ${this.config.headquarters} pulse ${this.config.pulseSeconds}s`);
   }
 
@@ -122,7 +146,10 @@ export class Agent {
     this.wake?.();
     for (const t of this.drainTimers.values()) clearTimeout(t);
     this.server?.close();
+    this.dashboard?.close();
+    this.follower.stop();
     rmSync(this.paths.controlSocket, { force: true });
+    rmSync(this.dashboardSocket, { force: true });
     if (readPid(this.paths.agentPid) === process.pid) rmSync(this.paths.agentPid, { force: true });
     this.save();
   }
@@ -286,6 +313,7 @@ export class Agent {
         shDir: assets().sh, lxcDir: assets().lxc,
       });
       await runOrThrow('ip', ['neigh', 'flush', 'to', ip, 'dev', this.config.bridge]).catch(() => undefined);
+      this.follower.follow(name, s.path, true);
       startSupervised(this.paths, this.config.root, name);
       this.log('agent', s.path, `started ${name} at ${ip}:${orders.port}`);
 
@@ -304,6 +332,7 @@ export class Agent {
         },
       });
       this.log('health', s.path, `${name} healthy in ${((Date.now() - started) / 1000).toFixed(2)} s (${url})`);
+      this.healthSeen.set(name, { checkedAt: new Date().toISOString(), ok: true, result: `healthy at go-live (${url})` });
 
       // switch: nginx routes to the new container first; only once the new
       // config is confirmed serving does the ship (and `status`) call it serving.
@@ -406,6 +435,8 @@ export class Agent {
     await stopContainer(this.paths, assets().sh, c.name, grace).catch((e: Error) => this.log('agent', c.servicePath, e.message));
     await destroyContainer(this.paths, assets().sh, c.name).catch((e: Error) => this.log('agent', c.servicePath, e.message));
     rmSync(this.paths.supervisorExit(c.name), { force: true });
+    this.follower.unfollow(c.name);
+    this.healthSeen.delete(c.name);
     delete this.state.containers[c.name];
     this.save();
     this.log('agent', c.servicePath, `removed ${c.name} (${why})`);
@@ -471,6 +502,7 @@ export class Agent {
       if (now - h.at < pulseMs || this.restartAt.has(c.name)) return null;
       h.at = now;
       const r = await probe(c.healthUrl, 2000);
+      this.noteHealth(c, r.ok, describeCheck(c.healthUrl, r));
       const graceUntil = c.lastRestartAt ? Date.parse(c.lastRestartAt) + orders.healthcheckTimeoutSeconds * 1000 : 0;
       if (r.ok) {
         h.failures = 0;
@@ -528,6 +560,7 @@ export class Agent {
         generation,
         routes: this.routes(),
         workerShutdownTimeoutSeconds: Math.max(40, this.config.drainSeconds + 10),
+        dashboardSocket: this.dashboardSocket,
         listenAddresses: ipv6Available() ? undefined : ['0.0.0.0'],
       }, assets().templates);
       if (startIfNeeded && !nginxRunning(this.paths.nginx)) {
@@ -543,6 +576,26 @@ export class Agent {
     return next;
   }
 
+  // ------------------------------------------- logs, status, dashboard (issue 5)
+
+  get dashboardSocket(): string {
+    return join(this.paths.run, 'dashboard.sock');
+  }
+
+  status(): ShipStatus {
+    return statusOf(this.state, this.config, {
+      health: (name) => this.healthSeen.get(name),
+      memoryBytes: (name) => containerMemoryBytes(name, readPid(this.paths.supervisorPid(name))),
+    });
+  }
+
+  /** Every pulse check is remembered for status; a change of result (and every failure) goes into the log. */
+  private noteHealth(c: ContainerRecord, ok: boolean, result: string): void {
+    const before = this.healthSeen.get(c.name);
+    this.healthSeen.set(c.name, { checkedAt: new Date().toISOString(), ok, result });
+    if (!ok || before?.ok !== ok) this.log('health', c.servicePath, `${c.name}: ${result}`);
+  }
+
   // ----------------------------------------------------------------- control
 
   private async handle(req: ControlRequest): Promise<ControlResponse> {
@@ -550,7 +603,11 @@ export class Agent {
       case 'ping':
         return { ok: true, pid: process.pid };
       case 'status':
-        return { ok: true, ...statusOf(this.state, this.config) };
+        return { ok: true, ...this.status() };
+      case 'logs':
+        return logsRequest(this.hub, (path) => path in this.state.services, req);
+      case 'log-rings':
+        return { ok: true, ringLines: this.hub.ringLines, emitted: this.hub.emitted, rings: this.hub.ringSizes(), rssBytes: process.memoryUsage().rss };
       case 'nudge':
         // A nudge is also how a person says "try the failed version again".
         for (const s of Object.values(this.state.services)) s.failedKey = undefined;

@@ -97,6 +97,11 @@ async function dispatch(argv: string[]): Promise<number> {
     }
     case 'ship':
       return ship(rest);
+    // Logs, attach, dashboard (issue 5).
+    case 'logs':
+    case 'attach':
+    case 'dashboard':
+      return observe(cmd, rest);
     default:
       throw new UsageError(`unknown command '${cmd}'`);
   }
@@ -111,6 +116,53 @@ async function status(args: string[]): Promise<number> {
   const doc = { ship: res.ship, services: res.services } as Parameters<typeof formatStatus>[0];
   process.stdout.write(flags.json ? JSON.stringify(doc, null, 2) + '\n' : formatStatus(doc) + '\n');
   return doc.services.some((s) => s.state === 'failed') ? 1 : 0;
+}
+
+/** `logs`, `attach`, `dashboard` (issue 5). */
+async function observe(cmd: string, args: string[]): Promise<number> {
+  if (cmd === 'logs') {
+    const { flags, positionals } = parse('logs', args, {
+      root: { type: 'string' }, follow: { type: 'boolean', short: 'f' }, grep: { type: 'string' },
+      lines: { type: 'string', short: 'n' }, since: { type: 'string' }, json: { type: 'boolean' },
+    });
+    const { logs, LogsFailure } = await import('./cmd-logs.js');
+    try {
+      return await logs(transportFor(flags), flags, positionals);
+    } catch (err) {
+      if (err instanceof LogsFailure) throw new Failure(err.message);
+      throw err;
+    }
+  }
+  if (cmd === 'attach') {
+    const { attach, splitCommand, AttachFailure } = await import('./cmd-attach.js');
+    const { own, command } = splitCommand(args);
+    const { flags, positionals } = parse('attach', own, { root: { type: 'string' } });
+    if (positionals.length !== 1) throw new UsageError('attach: needs exactly one SERVICE_PATH (then optionally -- COMMAND)');
+    if (!positionals[0].startsWith('/')) throw new UsageError(`attach: SERVICE_PATH must start with "/", got '${positionals[0]}'`);
+    try {
+      return await attach(transportFor(flags), resolveRoot(flags, process.env), positionals[0], command);
+    } catch (err) {
+      if (err instanceof AttachFailure) throw new Failure(err.message);
+      throw err;
+    }
+  }
+  const { flags, positionals } = parse('dashboard', args, { root: { type: 'string' }, host: { type: 'string' } });
+  noPositionals('dashboard', positionals);
+  const res = await transportFor(flags).request({ cmd: 'status' });
+  if (!res.ok) throw new Failure(res.error ?? 'status failed');
+  const { readFileSync } = await import('node:fs');
+  const { join } = await import('node:path');
+  const tokenFile = join(resolveRoot(flags, process.env), 'dashboard.token');
+  let token: string;
+  try {
+    token = readFileSync(tokenFile, 'utf8').trim();
+  } catch (err) {
+    throw new Failure(`cannot read the ship's token ${tokenFile}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+  const port = (res.ship as { httpPort: number }).httpPort;
+  const host = typeof flags.host === 'string' ? flags.host : '127.0.0.1';
+  process.stdout.write(`http://${host}${port === 80 ? '' : `:${port}`}/starphleet/dashboard/login?token=${token}\n`);
+  return 0;
 }
 
 async function ship(args: string[]): Promise<number> {

@@ -1,13 +1,18 @@
 // Agent side of the control channel: a unix socket, mode 0600 (root only),
 // one JSON request line in, one JSON response line out.
 import { chmodSync, mkdirSync, rmSync } from 'node:fs';
-import { createServer, type Server } from 'node:net';
+import { createServer, type Server, type Socket } from 'node:net';
 import { dirname } from 'node:path';
 import type { ControlRequest, ControlResponse } from './transport.js';
 
 export type ControlHandler = (req: ControlRequest) => Promise<ControlResponse>;
+/**
+ * A streaming request (`"stream": true`): the handler writes JSON lines to
+ * the socket itself until it or the client closes it (see ShipTransport.stream).
+ */
+export type ControlStreamHandler = (req: ControlRequest, sock: Socket) => void;
 
-export function serveControl(socketPath: string, handler: ControlHandler): Promise<Server> {
+export function serveControl(socketPath: string, handler: ControlHandler, streamHandler?: ControlStreamHandler): Promise<Server> {
   mkdirSync(dirname(socketPath), { recursive: true, mode: 0o700 });
   rmSync(socketPath, { force: true });
   const server = createServer((sock) => {
@@ -26,6 +31,11 @@ export function serveControl(socketPath: string, handler: ControlHandler): Promi
         req = JSON.parse(buf.slice(0, nl)) as ControlRequest;
       } catch {
         sock.end(JSON.stringify({ ok: false, error: 'request is not JSON' }) + '\n');
+        return;
+      }
+      if (req.stream === true && streamHandler) {
+        sock.removeAllListeners('data');
+        streamHandler(req, sock);
         return;
       }
       handler(req)

@@ -13,6 +13,9 @@ Ship (run on the machine that serves):
 Phleet:
   status           services on the ship: path, state, repo@commit, container, error
   nudge            poll the headquarters and services now instead of at the next pulse
+  logs             tail, grep and follow the logs of one service or the whole ship
+  attach           a shell (or a command) inside a service's serving container
+  dashboard        print the URL (with a login token) of the ship's web dashboard
 
 Other:
   help COMMAND     help for one command
@@ -65,6 +68,31 @@ Exit status 1 when any service is failed.`,
 
 Polls the headquarters and every service repo now, instead of waiting for the
 next pulse. Returns when the poll is done (deploys it started go on).`,
+  logs: `usage: starphleet logs [SERVICE_PATH] [--follow|-f] [--grep REGEX] [--lines|-n N]
+                      [--since DURATION] [--json] [--root DIR]
+
+Prints the ship's log stream: app output (stdout and stderr of every
+container), builds, healthcheck results and agent events, as
+  TIME SERVICE CONTAINER SOURCE[/stderr]: LINE
+for one service (every version of it, labelled by container) or the whole
+ship. The agent keeps the last STARPHLEET_LOG_LINES (10 000) lines per
+service in memory. --follow keeps printing new lines (through rollovers)
+until interrupted; --lines N (default 100, 10 with --follow) the tail to
+start with; --since 5m, 2h, 1d only newer lines; --grep a JavaScript
+regular expression; --json one JSON record per line (docs/logs.md).
+Exit status 1 for an unknown service, 2 for a bad regex or option.`,
+  attach: `usage: starphleet attach SERVICE_PATH [--root DIR] [-- COMMAND [ARG...]]
+
+Runs COMMAND (default: an interactive bash) in the service's serving
+container as the app user, in /app, with the app's environment. On a
+terminal it gets a pseudo-terminal of the terminal's size (lxc-attach);
+the exit status is COMMAND's. Needs root.`,
+  dashboard: `usage: starphleet dashboard [--host NAME] [--root DIR]
+
+Prints the URL of the ship's dashboard (/starphleet/dashboard/ on the ship's
+HTTP port) with a login token; opening it sets a session cookie. The token
+is ROOT/dashboard.token (root-only); every /starphleet/ endpoint needs it.
+--host puts NAME in the URL instead of 127.0.0.1.`,
   help: 'usage: starphleet help COMMAND',
   version: 'usage: starphleet version',
 };

@@ -24,6 +24,8 @@ export interface NginxInput {
   // Where to listen; default ["0.0.0.0", "[::]"]. Drop "[::]" on a host
   // without IPv6 (see ipv6Available() in nginx.ts): nginx refuses to start.
   listenAddresses?: string[];
+  // The agent's dashboard socket: /starphleet/ is proxied to it (dashboard.ts).
+  dashboardSocket?: string;
 }
 
 export const DEFAULT_CLIENT_MAX_BODY_SIZE = '100m';
@@ -49,6 +51,7 @@ export function servicePathProblem(path: string): string | null {
   if (/["'`]/.test(path)) return 'must not contain quotes';
   if (path.includes('..')) return 'must not contain ".."';
   if (path === '/') return null;
+  if (path === '/starphleet' || path.startsWith('/starphleet/')) return 'is reserved: /starphleet/ belongs to the ship (dashboard)';
   if (path.endsWith('/')) return 'must not end with "/"';
   if (path.includes('//')) return 'must not contain "//"';
   const bad = path.slice(1).split('/').find((segment) => !PATH_SEGMENT.test(segment));
@@ -111,6 +114,7 @@ export interface NginxTemplateContext {
   user: string | null;
   hasRoot: boolean;
   routes: RenderedRoute[];
+  dashboardSocket: string | null;
 }
 
 /** Validate the input and fill in defaults; throws one clear Error per problem. */
@@ -118,6 +122,7 @@ export function nginxTemplateContext(input: NginxInput): NginxTemplateContext {
   if (!isPort(input.listenPort)) throw new Error(`listen port must be 1-65535, got ${input.listenPort}`);
   validateFsPath('nginx prefix', input.prefix);
   validateFsPath('control socket', input.controlSocket);
+  if (input.dashboardSocket !== undefined) validateFsPath('dashboard socket', input.dashboardSocket);
   if (!Number.isSafeInteger(input.generation) || input.generation < 0) {
     throw new Error(`generation must be a non-negative integer, got ${input.generation}`);
   }
@@ -176,6 +181,7 @@ export function nginxTemplateContext(input: NginxInput): NginxTemplateContext {
     user: input.user ?? null,
     hasRoot: paths.has('/'),
     routes,
+    dashboardSocket: input.dashboardSocket ?? null,
   };
 }
 

@@ -4,20 +4,24 @@ import { Agent } from './agent.js';
 import { assets } from './assets.js';
 import type { ShipConfig } from './config.js';
 import { ensureBase } from './container.js';
-import { stdoutLogger } from './log.js';
+import { UsageError } from './config.js';
+import { LogHub, LogSink } from './log-fanout.js';
+import type { Logger } from './log.js';
 import { shipPaths } from './paths.js';
 import { rmSync } from 'node:fs';
 import type { ControlRequest, ShipTransport } from './transport.js';
 
 export async function runShip(config: ShipConfig): Promise<number> {
   if (process.getuid?.() !== 0) throw new Error('ship run needs root (LXC containers, the bridge and nginx)');
-  const agent = new Agent(config, stdoutLogger);
+  const hub = logHubFromEnv(process.env);
+  const logger: Logger = (source, service, line) => hub.emit({ time: new Date().toISOString(), ship: hub.ship, service, container: null, source, line });
+  const agent = new Agent(config, logger, hub);
   let stopped = false;
   const done = new Promise<number>((resolve) => {
     const stop = (sig: string): void => {
       if (stopped) return;
       stopped = true;
-      stdoutLogger('agent', null, `${sig}: agent stopping; containers and nginx keep serving`);
+      logger('agent', null, `${sig}: agent stopping; containers and nginx keep serving`);
       void agent.stop().then(() => resolve(0));
     };
     process.on('SIGTERM', () => stop('SIGTERM'));
@@ -28,6 +32,25 @@ export async function runShip(config: ShipConfig): Promise<number> {
   const code = await done;
   setImmediate(() => process.exit(code)); // supervisors are detached; nothing else to wait for
   return code;
+}
+
+/**
+ * The log stream's settings: STARPHLEET_LOG_SINK (stdout, none, file:/PATH,
+ * unix:/PATH; default stdout), STARPHLEET_LOG_LINES (ring per service,
+ * default 10 000), STARPHLEET_SHIP_NAME (default the host name).
+ */
+export function logHubFromEnv(env: NodeJS.ProcessEnv): LogHub {
+  const linesText = env.STARPHLEET_LOG_LINES || '10000';
+  if (!/^\d+$/.test(linesText) || Number(linesText) < 10 || Number(linesText) > 10_000_000) {
+    throw new UsageError(`STARPHLEET_LOG_LINES must be a whole number from 10 to 10000000, got '${linesText}'`);
+  }
+  let sink: LogSink;
+  try {
+    sink = new LogSink(env.STARPHLEET_LOG_SINK || 'stdout', (msg) => process.stderr.write(`${msg}\n`));
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+  return new LogHub({ ship: env.STARPHLEET_SHIP_NAME || undefined, ringLines: Number(linesText), sink });
 }
 
 export async function buildBase(root: string, base: string, rebuild: boolean): Promise<number> {

@@ -1,7 +1,36 @@
 // `starphleet status`: the ship's state as a stable JSON document (pure) and
 // as plain text, one line per service.
 import type { ShipConfig } from './config.js';
-import type { ShipState } from './state.js';
+import type { ContainerRecord, ShipState } from './state.js';
+
+/** The last healthcheck the agent made of a container. */
+export interface HealthSeen {
+  checkedAt: string; // ISO time
+  ok: boolean;
+  result: string;    // "200 in 12 ms", or what failed
+}
+
+/** What the running agent knows besides the state file (absent: nulls). */
+export interface StatusLive {
+  health(container: string): HealthSeen | undefined;
+  memoryBytes(container: string): number | null;
+  now?: number;
+}
+
+export interface ContainerStatus {
+  name: string;
+  state: string;             // starting, checking, online, draining, failed
+  commit: string;
+  ip: string;
+  port: number;
+  createdAt: string;
+  onlineAt: string | null;
+  uptimeSeconds: number | null; // since it last (re)started, while online or draining
+  restarts: number;
+  memoryBytes: number | null;
+  health: HealthSeen | null;
+  error: string | null;
+}
 
 export interface ServiceStatus {
   path: string;
@@ -16,6 +45,10 @@ export interface ServiceStatus {
   port: number | null;
   restarts: number;
   error: string | null;
+  uptimeSeconds: number | null;    // of the serving container, since it last (re)started
+  memoryBytes: number | null;      // of the serving container's cgroup
+  health: HealthSeen | null;       // last check of the serving container
+  containers: ContainerStatus[];   // every version this service has: serving, new, draining, failed
 }
 
 export interface ShipStatus {
@@ -23,11 +56,36 @@ export interface ShipStatus {
   services: ServiceStatus[];
 }
 
-export function statusOf(state: ShipState, config: ShipConfig): ShipStatus {
+function containerStatus(c: ContainerRecord, live: StatusLive | undefined, now: number): ContainerStatus {
+  const since = c.lastRestartAt && c.onlineAt && c.lastRestartAt > c.onlineAt ? c.lastRestartAt : c.onlineAt;
+  const running = c.state === 'online' || c.state === 'draining';
+  return {
+    name: c.name,
+    state: c.state,
+    commit: c.commit,
+    ip: c.ip,
+    port: c.port,
+    createdAt: c.createdAt,
+    onlineAt: c.onlineAt ?? null,
+    uptimeSeconds: running && since ? Math.max(0, Math.round((now - Date.parse(since)) / 1000)) : null,
+    restarts: c.restarts,
+    memoryBytes: c.state === 'failed' ? null : live?.memoryBytes(c.name) ?? null,
+    health: live?.health(c.name) ?? null,
+    error: c.error ?? null,
+  };
+}
+
+export function statusOf(state: ShipState, config: ShipConfig, live?: StatusLive): ShipStatus {
+  const now = live?.now ?? Date.now();
   const services = Object.values(state.services)
     .sort((a, b) => a.path.localeCompare(b.path))
     .map((s): ServiceStatus => {
       const c = s.serving ? state.containers[s.serving] : undefined;
+      const containers = Object.values(state.containers)
+        .filter((x) => x.servicePath === s.path)
+        .sort((a, b) => a.createdAt.localeCompare(b.createdAt))
+        .map((x) => containerStatus(x, live, now));
+      const serving = containers.find((x) => x.name === c?.name);
       return {
         path: s.path,
         state: s.state,
@@ -41,6 +99,10 @@ export function statusOf(state: ShipState, config: ShipConfig): ShipStatus {
         port: c?.port ?? null,
         restarts: c?.restarts ?? 0,
         error: s.lastError ?? s.ordersError ?? null,
+        uptimeSeconds: serving?.uptimeSeconds ?? null,
+        memoryBytes: serving?.memoryBytes ?? null,
+        health: serving?.health ?? null,
+        containers,
       };
     });
   return {
@@ -64,7 +126,11 @@ export function formatStatus(status: ShipStatus): string {
     s.state,
     s.repo ? `${s.repo}${s.ref ? `#${s.ref}` : ''}@${(s.servingCommit ?? s.commit ?? '-').slice(0, 12)}` : '-',
     s.container ?? '-',
+    s.uptimeSeconds !== null ? `up=${formatSeconds(s.uptimeSeconds)}` : '',
+    s.memoryBytes !== null ? `mem=${formatBytes(s.memoryBytes)}` : '',
+    s.health ? `health=${s.health.ok ? 'ok' : 'FAIL'}@${s.health.checkedAt.slice(11, 19)}` : '',
     s.restarts ? `restarts=${s.restarts}` : '',
+    s.containers.filter((x) => x.name !== s.container && x.state !== 'failed').map((x) => `${x.state}=${x.name}`).join(' '),
     s.failedCommit ? `failed=${s.failedCommit.slice(0, 12)}` : '',
     s.error ? `error: ${s.error}` : '',
   ]);
@@ -73,4 +139,17 @@ export function formatStatus(status: ShipStatus): string {
     lines.push(r.map((cell, i) => (i < 4 ? cell.padEnd(widths[i]) : cell)).filter((cell, i) => i < 4 || cell !== '').join('  ').trimEnd());
   }
   return lines.join('\n');
+}
+
+export function formatSeconds(n: number): string {
+  if (n < 60) return `${n}s`;
+  if (n < 3600) return `${Math.floor(n / 60)}m${String(n % 60).padStart(2, '0')}s`;
+  if (n < 86400) return `${Math.floor(n / 3600)}h${String(Math.floor((n % 3600) / 60)).padStart(2, '0')}m`;
+  return `${Math.floor(n / 86400)}d${String(Math.floor((n % 86400) / 3600)).padStart(2, '0')}h`;
+}
+
+export function formatBytes(n: number): string {
+  if (n < 1024 * 1024) return `${Math.round(n / 1024)}K`;
+  if (n < 1024 * 1024 * 1024) return `${(n / 1024 / 1024).toFixed(1)}M`;
+  return `${(n / 1024 / 1024 / 1024).toFixed(2)}G`;
 }

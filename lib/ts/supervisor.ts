@@ -5,6 +5,7 @@
 import { spawn } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { CappedLog } from './capped-log.js';
+import { escapeLine, LineSplitter } from './log-ring.js';
 import type { ShipPaths } from './paths.js';
 
 export async function supervise(paths: ShipPaths, shDir: string, name: string, command: string[]): Promise<number> {
@@ -22,16 +23,16 @@ export async function supervise(paths: ShipPaths, shDir: string, name: string, c
     process.on(sig, () => { child.kill(sig); });
   }
   const pipe = (stream: NodeJS.ReadableStream, source: 'stdout' | 'stderr'): void => {
-    let partial = '';
-    stream.setEncoding('utf8');
-    stream.on('data', (chunk: string) => {
-      const lines = (partial + chunk).split('\n');
-      partial = lines.pop() ?? '';
-      // Lines longer than 16 KiB are split, never dropped.
-      if (partial.length > 16384) { lines.push(partial); partial = ''; }
-      for (const line of lines) log.write(`${new Date().toISOString()} ${source} ${line}\n`);
-    });
-    stream.on('end', () => { if (partial) log.write(`${new Date().toISOString()} ${source} ${partial}\n`); });
+    // Bytes, not text: lines over 16 KiB are split (never dropped) and
+    // binary output is escaped (log-ring.ts). One write per chunk read.
+    const splitter = new LineSplitter();
+    const write = (lines: Buffer[]): void => {
+      if (lines.length === 0) return;
+      const at = new Date().toISOString();
+      log.write(lines.map((l) => `${at} ${source} ${escapeLine(l)}\n`).join(''));
+    };
+    stream.on('data', (chunk: Buffer) => write(splitter.push(chunk)));
+    stream.on('end', () => write(splitter.flush()));
   };
   pipe(child.stdout, 'stdout');
   pipe(child.stderr, 'stderr');

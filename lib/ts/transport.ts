@@ -17,6 +17,13 @@ export interface ControlResponse {
 export interface ShipTransport {
   readonly describe: string;
   request(req: ControlRequest, timeoutMs?: number): Promise<ControlResponse>;
+  /**
+   * A streaming request (`"stream": true` is added): the agent answers with
+   * any number of JSON lines, each handed to onMessage, until either side
+   * closes. The first line is {ok, error?}. Resolves when the stream ends;
+   * close() ends it from this side.
+   */
+  stream(req: ControlRequest, onMessage: (msg: ControlResponse) => void): { done: Promise<void>; close(): void };
 }
 
 export class ShipUnreachable extends Error {}
@@ -53,11 +60,43 @@ export class LocalSocketTransport implements ShipTransport {
       });
       sock.on('error', (err: NodeJS.ErrnoException) => {
         clearTimeout(timer);
-        const why = err.code === 'ENOENT' || err.code === 'ECONNREFUSED'
-          ? `no ship agent is running (nothing listening on ${this.socketPath}); start one with 'starphleet ship run'`
-          : `cannot reach the ship agent at ${this.socketPath}: ${err.message}`;
-        reject(new ShipUnreachable(why));
+        reject(this.unreachable(err));
       });
     });
+  }
+
+  private unreachable(err: NodeJS.ErrnoException): ShipUnreachable {
+    return new ShipUnreachable(err.code === 'ENOENT' || err.code === 'ECONNREFUSED'
+      ? `no ship agent is running (nothing listening on ${this.socketPath}); start one with 'starphleet ship run'`
+      : `cannot reach the ship agent at ${this.socketPath}: ${err.message}`);
+  }
+
+  stream(req: ControlRequest, onMessage: (msg: ControlResponse) => void): { done: Promise<void>; close(): void } {
+    const sock = connect(this.socketPath);
+    const done = new Promise<void>((resolve, reject) => {
+      let buf = '';
+      let failed = false;
+      sock.setEncoding('utf8');
+      sock.on('connect', () => sock.write(JSON.stringify({ ...req, stream: true }) + '\n'));
+      sock.on('data', (chunk: string) => {
+        buf += chunk;
+        let nl: number;
+        while ((nl = buf.indexOf('\n')) !== -1) {
+          const line = buf.slice(0, nl);
+          buf = buf.slice(nl + 1);
+          try {
+            onMessage(JSON.parse(line) as ControlResponse);
+          } catch (err) {
+            failed = true;
+            sock.destroy();
+            reject(err instanceof SyntaxError ? new Error('the ship agent sent an unreadable answer') : err);
+            return;
+          }
+        }
+      });
+      sock.on('error', (err: NodeJS.ErrnoException) => { failed = true; reject(this.unreachable(err)); });
+      sock.on('close', () => { if (!failed) resolve(); });
+    });
+    return { done, close: () => { sock.end(); sock.destroy(); } };
   }
 }

@@ -1,0 +1,63 @@
+// `starphleet logs [SERVICE_PATH] [--follow] [--grep REGEX] [--lines N] [--since DURATION] [--json]`
+// The reader sits behind ShipTransport (request for a tail, stream for
+// --follow), so logs of several ships can be merged the same way later.
+import { UsageError, type Flags } from './config.js';
+import { compileGrep, formatRecord, parseDuration, type LogRecord } from './log-ring.js';
+import type { ControlRequest, ShipTransport } from './transport.js';
+
+export class LogsFailure extends Error {}
+
+export function logsRequestFrom(flags: Flags, positionals: string[]): ControlRequest {
+  if (positionals.length > 1) throw new UsageError(`logs: one SERVICE_PATH at most, got '${positionals[1]}' too`);
+  const service = positionals[0];
+  if (service !== undefined && !service.startsWith('/')) throw new UsageError(`logs: SERVICE_PATH must start with "/", got '${service}'`);
+  const req: ControlRequest = { cmd: 'logs' };
+  if (service) req.service = service;
+  if (typeof flags.grep === 'string') {
+    const re = compileGrep(flags.grep);
+    if (typeof re === 'string') throw new UsageError(`logs: --grep is not a valid regular expression: ${re}`);
+    req.grep = flags.grep;
+  }
+  if (typeof flags.lines === 'string') {
+    if (!/^\d+$/.test(flags.lines)) throw new UsageError(`logs: --lines must be a whole number, got '${flags.lines}'`);
+    req.lines = Number(flags.lines);
+  } else if (flags.follow) {
+    req.lines = 10;
+  }
+  if (typeof flags.since === 'string') {
+    if (parseDuration(flags.since) === null) throw new UsageError(`logs: --since must be a duration like 90s, 5m, 2h or 1d, got '${flags.since}'`);
+    req.since = flags.since;
+  }
+  return req;
+}
+
+export async function logs(transport: ShipTransport, flags: Flags, positionals: string[]): Promise<number> {
+  const req = logsRequestFrom(flags, positionals);
+  const print = (r: LogRecord): void => {
+    process.stdout.write((flags.json ? JSON.stringify(r) : formatRecord(r)) + '\n');
+  };
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(0);
+  });
+  if (!flags.follow) {
+    const res = await transport.request(req);
+    if (!res.ok) throw new LogsFailure(res.error ?? 'logs failed');
+    for (const r of res.records as LogRecord[]) print(r);
+    return 0;
+  }
+  let failure: string | null = null;
+  const s = transport.stream(req, (msg) => {
+    if (!msg.ok) {
+      failure = msg.error ?? 'logs failed';
+      s.close();
+      return;
+    }
+    if (msg.record) print(msg.record as LogRecord);
+  });
+  const stop = (): void => s.close();
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  await s.done;
+  if (failure) throw new LogsFailure(failure);
+  return 0;
+}
