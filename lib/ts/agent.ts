@@ -606,8 +606,14 @@ export class Agent {
         return { ok: true, ...this.status() };
       case 'logs':
         return logsRequest(this.hub, (path) => path in this.state.services, req);
-      case 'log-rings':
-        return { ok: true, ringLines: this.hub.ringLines, emitted: this.hub.emitted, rings: this.hub.ringSizes(), rssBytes: process.memoryUsage().rss };
+      case 'log-rings': {
+        // For tests and benches: what the rings hold and what the agent weighs
+        // (after a full collection when the runtime offers one: bun).
+        const bun = (globalThis as { Bun?: { gc(full: boolean): void } }).Bun;
+        if (req.gc === true) bun?.gc(true);
+        const mem = process.memoryUsage();
+        return { ok: true, ringLines: this.hub.ringLines, emitted: this.hub.emitted, rings: this.hub.ringSizes(), rssBytes: mem.rss, heapUsedBytes: mem.heapUsed };
+      }
       case 'nudge':
         // A nudge is also how a person says "try the failed version again".
         for (const s of Object.values(this.state.services)) s.failedKey = undefined;

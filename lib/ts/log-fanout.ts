@@ -57,21 +57,52 @@ export class LogSink {
     return this.out;
   }
 
+  private pending: string[] = [];
+  private pendingBytes = 0;
+  private writing = false;
+
+  /** Queued, not written here: one write at a time carries everything queued since the last. */
   write(r: LogRecord): void {
-    const out = this.open();
-    if (!out) {
-      if (this.spec.startsWith('unix:')) this.dropped += 1;
-      return;
-    }
-    if (out.writableLength > QUEUE_LIMIT_BYTES) {
+    if (this.spec === 'none') return;
+    if (this.pendingBytes > QUEUE_LIMIT_BYTES) {
       this.dropped += 1;
       return;
     }
     if (this.dropped > 0) {
-      out.write(JSON.stringify(gapRecord(r.ship, this.dropped, `the log sink ${this.spec}`)) + '\n');
+      this.queue(JSON.stringify(gapRecord(r.ship, this.dropped, `the log sink ${this.spec}`)) + '\n');
       this.dropped = 0;
     }
-    out.write(JSON.stringify(r) + '\n');
+    this.queue(JSON.stringify(r) + '\n');
+  }
+
+  private queue(line: string): void {
+    this.pending.push(line);
+    this.pendingBytes += line.length;
+    if (!this.writing) {
+      this.writing = true;
+      setImmediate(() => this.flush());
+    }
+  }
+
+  private flush(): void {
+    const out = this.open();
+    if (this.pending.length === 0 || !out) {
+      if (!out) {
+        // The socket is not there: what is queued is lost, and counted.
+        this.dropped += this.pending.length;
+        this.pending = [];
+        this.pendingBytes = 0;
+      }
+      this.writing = false;
+      return;
+    }
+    const text = this.pending.join('');
+    this.pending = [];
+    this.pendingBytes = 0;
+    out.write(text, (err) => {
+      if (err && this.out === out) this.out = null;
+      this.flush();
+    });
   }
 }
 

@@ -15,6 +15,9 @@ const BACKFILL_BYTES = 256 * 1024;
 /** A supervisor line: timestamp, stream and at most 16 KiB escaped (up to 4 bytes per byte). */
 const FILE_LINE_MAX = 4 * 16 * 1024 + 64;
 
+/** One read buffer for every file (reads are synchronous, one at a time). */
+const readBuffer = Buffer.alloc(READ_CHUNK);
+
 interface Followed {
   name: string;
   service: string;
@@ -121,7 +124,7 @@ export class LogFollower {
     try { fd = openSync(file, 'r'); } catch { return; }
     try {
       if (fstatSync(fd).ino !== ino) return;
-      const buf = Buffer.alloc(READ_CHUNK);
+      const buf = readBuffer;
       for (let budget = 8; budget > 0; budget--) {
         const n = readSync(fd, buf, 0, buf.length, f.offset);
         if (n <= 0) break;

@@ -1,0 +1,197 @@
+#!/usr/bin/env bats
+# Logs, status and attach on a real ship: two services from one logger app.
+# `logs --follow` sees new lines of the right service only; --grep filters;
+# a flood keeps the ring at its bound (and the agent's RSS); both versions'
+# lines show during a rollover; bad input exits 1 or 2; `attach` runs a
+# command in the serving container, with a pty when there is a terminal.
+
+load helpers/ship
+
+setup_file() {
+  sp_init_ship
+  sp_repo logger "$REPO_ROOT/test/fixtures/services/node-logger" >/dev/null
+  sp_hq_init
+  sp_orders log 3000 logger "export STARPHLEET_DRAINSTOP_WAIT=4"
+  sp_orders other 3000 logger
+  sp_commit hq "two loggers" >/dev/null
+  STARPHLEET_LOG_LINES=5000 sp_start_ship
+  sp_wait_body /log "logger v1" 120 >/dev/null
+  sp_wait_body /other "logger v1" 120 >/dev/null
+}
+
+teardown_file() {
+  sp_teardown_ship
+}
+
+# sp COMMAND ARGS...: the command on this test's ship (--root goes first, before any "--").
+sp() {
+  "$STARPHLEET" "$1" --root "$SP_ROOT" "${@:2}"
+}
+
+# wait_file FILE PATTERN [SECONDS]
+wait_file() {
+  local deadline=$((SECONDS + ${3:-20}))
+  while [ "$SECONDS" -lt "$deadline" ]; do
+    grep -qE "$2" "$1" && return 0
+    sleep 0.2
+  done
+  echo "timed out waiting for '$2' in $1:" >&2
+  tail -n 20 "$1" >&2
+  return 1
+}
+
+@test "logs --follow shows a line written after it started, for the right service only" {
+  sp logs /log --follow >"$SP_TMP/follow.out" 2>&1 &
+  pid=$!
+  sleep 1
+  curl -fsS "http://127.0.0.1:$SP_PORT/other/say?m=MARK-OTHER-1" >/dev/null
+  curl -fsS "http://127.0.0.1:$SP_PORT/log/say?m=MARK-LOG-1" >/dev/null
+  wait_file "$SP_TMP/follow.out" 'MARK-LOG-1'
+  # /other's line was written first; a second later it still has not appeared.
+  sleep 1
+  kill "$pid"
+  wait "$pid" || true
+  run grep -c 'MARK-OTHER' "$SP_TMP/follow.out"
+  [ "$output" = 0 ]
+  grep -E '^[0-9T:.-]+Z /log log-[0-9a-f]{6}--[0-9a-f]{8}-[0-9]+ app: MARK-LOG-1$' "$SP_TMP/follow.out"
+  # The ship's JSON-lines sink (the agent's stdout) carries the same line.
+  grep '"service":"/log"' "$SP_TMP/agent.log" | grep '"source":"app"' | grep -q '"line":"MARK-LOG-1"'
+}
+
+@test "--grep filters, --lines bounds, stderr is labelled, the whole ship is the default" {
+  curl -fsS "http://127.0.0.1:$SP_PORT/log/err?m=GREP-ME-stderr" >/dev/null
+  curl -fsS "http://127.0.0.1:$SP_PORT/other/say?m=GREP-ME-other" >/dev/null
+  sleep 1
+  run sp logs /log --grep 'GREP-ME'
+  [ "$status" -eq 0 ]
+  [ "${#lines[@]}" -eq 1 ]
+  [[ "${lines[0]}" == *" /log "*" app/stderr: GREP-ME-stderr" ]]
+  run sp logs --grep 'GREP-ME-(stderr|other)$'
+  [ "$status" -eq 0 ]
+  [ "${#lines[@]}" -eq 2 ]
+  run sp logs /log --lines 3 --grep tick
+  [ "${#lines[@]}" -eq 3 ]
+  run sp logs --json --lines 1 --grep 'GREP-ME-other'
+  node -e 'const r=JSON.parse(process.argv[1]); if (r.service!=="/other"||r.source!=="app"||r.stream!=="stdout"||!r.container||!r.ship||!r.time) process.exit(1)' "$output"
+  run sp logs /log --grep 'GREP-ME' --since 1h
+  [ "${#lines[@]}" -eq 1 ]
+}
+
+@test "unknown service exits 1, bad regex and bad options exit 2" {
+  run sp logs /nope
+  [ "$status" -eq 1 ]
+  [[ "$output" == *"no service at /nope"* ]]
+  run sp logs /nope --follow
+  [ "$status" -eq 1 ]
+  run sp logs /log --grep '(unclosed'
+  [ "$status" -eq 2 ]
+  [[ "$output" == *"--grep is not a valid regular expression"* ]]
+  run sp logs /log --lines many
+  [ "$status" -eq 2 ]
+  run sp logs /log --since yesterday
+  [ "$status" -eq 2 ]
+}
+
+@test "a 40 KiB line is split into 16 KiB pieces, binary is escaped" {
+  curl -fsS "http://127.0.0.1:$SP_PORT/log/long" >/dev/null
+  curl -fsS "http://127.0.0.1:$SP_PORT/log/binary" >/dev/null
+  sleep 1
+  run sp logs /log --json --grep 'LONG|^y+(END)?$|BIN:'
+  echo "$output" | node -e '
+    const recs = require("fs").readFileSync(0, "utf8").trim().split("\n").map((l) => JSON.parse(l));
+    const text = recs.filter((r) => !r.line.startsWith("BIN:")).map((r) => r.line);
+    if (text.length !== 3) throw new Error("want 3 pieces, got " + text.length);
+    if (text.some((l) => Buffer.byteLength(l) > 16384)) throw new Error("a piece is over 16 KiB");
+    if (text.join("") !== "LONG" + "y".repeat(40000) + "END") throw new Error("pieces do not add up to the line");
+    const bin = recs.find((r) => r.line.startsWith("BIN:"));
+    if (!bin || bin.line !== "BIN:\\x00\\x01\\x1b\\xff\\xfe:é:END") throw new Error("binary: " + JSON.stringify(bin));
+  '
+}
+
+@test "two floods of 30 000 lines: the ring stays at its bound, the agent's RSS does not keep growing, the other service is unaffected" {
+  rings() { echo '{"cmd":"log-rings","gc":true}' | "$STARPHLEET" ship control --root "$SP_ROOT"; }
+  flood() {
+    curl -fsS --max-time 60 "http://127.0.0.1:$SP_PORT/log/flood?n=30000" >/dev/null
+    local start
+    start=$(date +%s%N)
+    curl -fsS --max-time 5 "http://127.0.0.1:$SP_PORT/other/" | grep -q "logger v1"
+    echo "# /other answered in $(( ($(date +%s%N) - start) / 1000000 )) ms right after a flood" >&3
+    # Wait until the follower has read all of it (the last flood line is the newest).
+    for _ in $(seq 1 50); do
+      [ "$(sp logs /log --lines 1 --grep '^flood' | grep -c 'flood 30000 of 30000')" -eq "$1" ] && break
+      sleep 0.2
+    done
+  }
+  before=$(rings)
+  sp logs /log --lines 0 >/dev/null
+  flood 1
+  after1=$(rings)
+  flood 1
+  after2=$(rings)
+  node -e '
+    const [b, a1, a2] = process.argv.slice(1).map((x) => JSON.parse(x));
+    const mib = (n) => (n / 1048576).toFixed(1);
+    console.log(`# agent RSS ${mib(b.rssBytes)} MiB -> ${mib(a1.rssBytes)} MiB after one flood -> ${mib(a2.rssBytes)} MiB after two; kept ${JSON.stringify(a2.rings)}`);
+    if (a2.ringLines !== 5000) throw new Error("ring size not from STARPHLEET_LOG_LINES");
+    if (a2.emitted - b.emitted < 60000) throw new Error("not all flood lines went through: " + (a2.emitted - b.emitted));
+    if (a1.rings.services["/log"] !== 5000 || a2.rings.services["/log"] !== 5000) throw new Error("service ring over its bound");
+    if (a2.rings.ship > 5000) throw new Error("ship ring holds " + a2.rings.ship);
+    if (a2.rssBytes - a1.rssBytes > 32 * 1048576) throw new Error("agent RSS kept growing: +" + mib(a2.rssBytes - a1.rssBytes) + " MiB on the second flood");
+  ' "$before" "$after1" "$after2" >&3
+  run sp logs /log --lines 100000
+  [ "${#lines[@]}" -eq 5000 ]
+}
+
+@test "status: state, serving commit and container, health, uptime, memory, restarts" {
+  run sp status --json
+  [ "$status" -eq 0 ]
+  echo "$output" | node -e '
+    const d = JSON.parse(require("fs").readFileSync(0, "utf8"));
+    const s = d.services.find((x) => x.path === "/log");
+    const need = (c, m) => { if (!c) throw new Error(m + ": " + JSON.stringify(s)); };
+    need(s.state === "online", "state");
+    need(/^[0-9a-f]{40}$/.test(s.servingCommit) && s.container, "serving");
+    need(s.uptimeSeconds >= 0, "uptime");
+    need(s.memoryBytes > 1024 * 1024, "memory from the cgroup");
+    need(s.health && s.health.ok === true && !isNaN(Date.parse(s.health.checkedAt)), "health");
+    need(s.restarts === 0 && s.error === null, "restarts/error");
+    need(s.containers.some((c) => c.name === s.container && c.state === "online"), "containers");
+  '
+  run sp status
+  [[ "$output" =~ /log\ +online\ .*up=[0-9]+.*mem=[0-9.]+M\ +health=ok@ ]]
+}
+
+@test "attach runs a command in the serving container as the app, exit status passed through" {
+  run sp attach /log -- sh -c 'echo "inside uid=$(id -u) pwd=$PWD port=$PORT"; exit 7'
+  [ "$status" -eq 7 ]
+  [[ "$output" == *"inside uid=10000 pwd=/app port=3000"* ]]
+  # On a terminal: a pty of the terminal's size (script gives us one).
+  run script -qec "stty rows 33 cols 101; $STARPHLEET attach --root $SP_ROOT /log -- sh -c 'stty size; test -t 0 && echo on-a-tty; exit 3'" /dev/null
+  [ "$status" -eq 3 ]
+  [[ "$output" == *"33 101"* ]]
+  [[ "$output" == *"on-a-tty"* ]]
+  run sp attach /nope -- true
+  [ "$status" -eq 1 ]
+  run sp attach
+  [ "$status" -eq 2 ]
+}
+
+@test "during a rollover --follow shows both versions' lines, labelled by container" {
+  sp logs /log --follow --grep '^tick' >"$SP_TMP/roll.out" 2>&1 &
+  pid=$!
+  sed -i "s/logger v1/logger v2/" "$SP_WORK/logger/server.js"
+  sp_commit logger "v2" >/dev/null
+  sp_wait_body /log "logger v2" 120 >/dev/null
+  wait_file "$SP_TMP/roll.out" 'tick logger v2'
+  # The old version drains for 4 s: it keeps ticking after the new one started.
+  sleep 2.5
+  kill "$pid"
+  wait "$pid" || true
+  v1=$(grep 'tick logger v1' "$SP_TMP/roll.out" | awk '{print $3}' | sort -u)
+  v2=$(grep 'tick logger v2' "$SP_TMP/roll.out" | awk '{print $3}' | sort -u)
+  [ -n "$v1" ] && [ -n "$v2" ]
+  [ "$v1" != "$v2" ]
+  last_v1=$(grep -n 'tick logger v1' "$SP_TMP/roll.out" | tail -1 | cut -d: -f1)
+  first_v2=$(grep -n 'tick logger v2' "$SP_TMP/roll.out" | head -1 | cut -d: -f1)
+  [ "$last_v1" -gt "$first_v2" ]
+}
