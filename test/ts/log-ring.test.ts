@@ -1,0 +1,122 @@
+import t from 'tap';
+import { Writable } from 'node:stream';
+import {
+  compileGrep, escapeLine, formatRecord, LineSplitter, matches, parseDuration, Ring, type LogRecord,
+} from '../../lib/ts/log-ring.js';
+import { LogHub, streamReader } from '../../lib/ts/log-fanout.js';
+import { parseSupervisorLine } from '../../lib/ts/log-follow.js';
+import { logQuery } from '../../lib/ts/log-control.js';
+import { logsRequestFrom } from '../../lib/ts/cmd-logs.js';
+
+const rec = (service: string | null, line: string, extra: Partial<LogRecord> = {}): LogRecord => ({
+  time: '2026-11-26T12:00:00.000Z', ship: 's', service, container: service ? 'c1' : null, source: 'app', line, ...extra,
+});
+
+t.test('ring keeps the newest N in order', async (t) => {
+  const r = new Ring<number>(3);
+  t.same(r.toArray(), []);
+  for (let i = 1; i <= 7; i++) r.push(i);
+  t.equal(r.size, 3);
+  t.same(r.toArray(), [5, 6, 7]);
+  t.throws(() => new Ring(0));
+});
+
+t.test('line splitter: newlines, CRLF, partial lines, 16 KiB pieces', async (t) => {
+  const s = new LineSplitter(8);
+  t.same(s.push(Buffer.from('ab\r\ncd')).map(String), ['ab']);
+  t.same(s.push(Buffer.from('e\n')).map(String), ['cde']);
+  t.same(s.push(Buffer.from('0123456789abcdefXYZ\n')).map(String), ['01234567', '89abcdef', 'XYZ']);
+  t.same(s.push(Buffer.from('0123456789')).map(String), ['01234567'], 'a long partial line is split before its newline');
+  t.same(s.flush().map(String), ['89']);
+  t.same(s.flush(), []);
+  const big = new LineSplitter();
+  const pieces = big.push(Buffer.from(`${'y'.repeat(40000)}\n`));
+  t.same(pieces.map((p) => p.length), [16384, 16384, 40000 - 32768]);
+});
+
+t.test('binary is escaped, UTF-8 and tabs are kept', async (t) => {
+  t.equal(escapeLine(Buffer.from('plain é ✓\ttab')), 'plain é ✓\ttab');
+  t.equal(escapeLine(Buffer.from([0x41, 0x00, 0x1b, 0x7f, 0xff, 0x42])), 'A\\x00\\x1b\\x7f\\xffB');
+  t.equal(escapeLine(Buffer.concat([Buffer.from('é'), Buffer.from([0xc3])])), 'é\\xc3', 'a cut UTF-8 sequence');
+  t.equal(escapeLine(Buffer.from([0xe2, 0x28, 0xa1])), '\\xe2(\\xa1');
+});
+
+t.test('filters, durations, regexes and the text form', async (t) => {
+  t.ok(matches(rec('/a', 'hello'), {}));
+  t.notOk(matches(rec('/a', 'hello'), { service: '/b' }));
+  t.ok(matches(rec('/a', 'hello'), { grep: /ell/ }));
+  t.notOk(matches(rec('/a', 'hello'), { grep: /^ell/ }));
+  t.ok(matches(rec('/a', 'hello'), { grep: /l/g }) && matches(rec('/a', 'hello'), { grep: /l/g }), 'a global regex does not keep its position');
+  t.notOk(matches(rec('/a', 'x'), { sinceMs: Date.parse('2026-11-26T12:00:01Z') }));
+  t.equal(parseDuration('90s'), 90_000);
+  t.equal(parseDuration('5m'), 300_000);
+  t.equal(parseDuration('2'), 2000);
+  t.equal(parseDuration('1d'), 86_400_000);
+  t.equal(parseDuration('yesterday'), null);
+  t.type(compileGrep('('), 'string');
+  t.type(compileGrep('a+'), RegExp);
+  t.equal(formatRecord(rec('/a', 'hi', { stream: 'stderr' })), '2026-11-26T12:00:00.000Z /a c1 app/stderr: hi');
+  t.equal(formatRecord(rec(null, 'up', { source: 'agent' })), '2026-11-26T12:00:00.000Z - - agent: up');
+});
+
+t.test('supervisor lines parse into stream and text', async (t) => {
+  t.same(parseSupervisorLine('2026-11-26T12:00:00.123Z stdout hello world'), { time: '2026-11-26T12:00:00.123Z', stream: 'stdout', text: 'hello world' });
+  t.same(parseSupervisorLine('2026-11-26T12:00:00.123Z stderr '), { time: '2026-11-26T12:00:00.123Z', stream: 'stderr', text: '' });
+  t.same(parseSupervisorLine('2026-11-26T12:00:00.123Z supervisor container exited with status 0'),
+    { time: '2026-11-26T12:00:00.123Z', stream: null, text: 'supervisor: container exited with status 0' });
+  t.same(parseSupervisorLine('garbage'), { time: null, stream: null, text: 'garbage' });
+});
+
+t.test('hub: rings per service and ship-wide stay bounded; tail filters', async (t) => {
+  const hub = new LogHub({ ship: 's', ringLines: 10, sink: null });
+  for (let i = 0; i < 25; i++) hub.emit(rec('/a', `a${i}`));
+  for (let i = 0; i < 5; i++) hub.emit(rec('/b', `b${i}`));
+  t.same(hub.ringSizes(), { ship: 10, services: { '/a': 10, '/b': 5 } });
+  t.same(hub.tail({ service: '/a' }, 3).map((r) => r.line), ['a22', 'a23', 'a24']);
+  t.same(hub.tail({ service: '/b' }, 100).map((r) => r.line), ['b0', 'b1', 'b2', 'b3', 'b4']);
+  t.same(hub.tail({ grep: /^a2[34]$/ }, 100).map((r) => r.line), ['a23', 'a24']);
+  t.equal(hub.emitted, 30);
+});
+
+t.test('a reader that falls behind loses lines with one counted gap, and never blocks the hub', async (t) => {
+  const hub = new LogHub({ ship: 's', ringLines: 100, sink: null });
+  // A stream whose reader is stuck: nothing is taken until release().
+  const written: string[] = [];
+  let held: Array<() => void> = [];
+  const out = new Writable({
+    write(chunk: Buffer, _enc, cb) { written.push(chunk.toString()); held.push(cb); },
+  });
+  const release = async (): Promise<void> => {
+    while (held.length) { const cbs = held; held = []; cbs.forEach((cb) => cb()); await new Promise((r) => setImmediate(r)); }
+  };
+  hub.subscribe(streamReader('s', out, { service: '/a' }, (r) => JSON.stringify(r) + '\n', 1000));
+  for (let i = 0; i < 200; i++) hub.emit(rec('/a', `line ${i} ${'z'.repeat(50)}`));
+  hub.emit(rec('/b', 'other service'));
+  t.equal(hub.tail({ service: '/a' }, 1000).length, 100, 'the ring got every line regardless');
+  await release();
+  const got = written.map((l) => JSON.parse(l) as LogRecord);
+  t.ok(got.length > 0 && got.length < 200, `only ${got.length} of 200 reached the stuck reader`);
+  t.notOk(got.some((r) => r.service === '/b'), 'filter applies');
+  written.length = 0;
+  hub.emit(rec('/a', 'after'));
+  await release();
+  const next = written.map((l) => JSON.parse(l) as LogRecord);
+  t.equal(next.length, 2, 'after catching up: a gap record, then the line');
+  t.equal(next[0].gap, 200 - got.length);
+  t.match(next[0].line, /^\[gap\] \d+ log lines dropped/);
+  t.equal(next[1].line, 'after');
+});
+
+t.test('log queries: unknown service, bad regex, bad duration', async (t) => {
+  const known = (p: string): boolean => p === '/a';
+  t.same(logQuery({ cmd: 'logs', service: '/x' }, known), { error: 'no service at /x on this ship' });
+  t.match(logQuery({ cmd: 'logs', grep: '(' }, known), { error: /bad --grep regex/ });
+  t.match(logQuery({ cmd: 'logs', since: 'soon' }, known), { error: /bad --since/ });
+  const ok = logQuery({ cmd: 'logs', service: '/a', lines: 5, grep: 'x' }, known);
+  t.match(ok, { lines: 5, filter: { service: '/a' } });
+  t.throws(() => logsRequestFrom({ grep: '(' }, []), { message: /--grep is not a valid regular expression/ });
+  t.throws(() => logsRequestFrom({ lines: 'many' }, []), { message: /--lines must be a whole number/ });
+  t.throws(() => logsRequestFrom({}, ['api']), { message: /must start with/ });
+  t.throws(() => logsRequestFrom({}, ['/a', '/b']), { message: /one SERVICE_PATH at most/ });
+  t.same(logsRequestFrom({ follow: true }, ['/a']), { cmd: 'logs', service: '/a', lines: 10 });
+});
