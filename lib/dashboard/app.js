@@ -79,6 +79,7 @@
       return;
     }
     for (const l of lines) l.el.hidden = !visible(l.rec);
+    if (!$('pause').checked) logEl.scrollTop = logEl.scrollHeight;
     updateCount();
   }
   $('filter').addEventListener('input', refilter);

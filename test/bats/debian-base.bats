@@ -37,7 +37,7 @@ teardown_file() {
   run sp_wait_body /hello "Hello from Starphleet" 300
   [ "$status" -eq 0 ]
   [[ "$output" == *"courtesy of the ms package"* ]]
-  run grep -E "build /hello .*node v18\." "$SP_TMP/agent.log"
+  run grep -E '"service":"/hello","container":null,"source":"build",.*node v18\.' "$SP_TMP/agent.log"
   [ "$status" -eq 0 ]
 }
 

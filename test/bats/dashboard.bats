@@ -1,0 +1,69 @@
+#!/usr/bin/env bats
+# The dashboard at /starphleet/dashboard through the ship's nginx: every
+# endpoint needs the ship's token (also from inside a container on the
+# bridge), /starphleet/ cannot be claimed by a service, and a real browser
+# (Debian's Chromium, headless, playwright-core) sees the services table and
+# a new log line live. Screenshot: test/artifacts/dashboard.png.
+
+load helpers/ship
+
+setup_file() {
+  sp_init_ship
+  sp_repo logger "$REPO_ROOT/test/fixtures/services/node-logger" >/dev/null
+  sp_hq_init
+  sp_orders log 3000 logger
+  sp_orders starphleet 3000 logger
+  sp_commit hq "a logger, and a service that tries to take /starphleet" >/dev/null
+  sp_start_ship
+  sp_wait_body /log "logger v1" 120 >/dev/null
+}
+
+teardown_file() {
+  sp_teardown_ship
+}
+
+@test "/starphleet is reserved: that service is refused, the ship's page answers there" {
+  sp_wait_status '/starphleet +failed .*reserved' 30
+  run curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$SP_PORT/starphleet"
+  [ "$output" = 302 ]
+}
+
+@test "every endpoint needs the token: 401 without, 200 with the bearer token or the login cookie" {
+  token=$(cat "$SP_ROOT/dashboard.token")
+  [ "$(stat -c %a "$SP_ROOT/dashboard.token")" = 600 ]
+  base="http://127.0.0.1:$SP_PORT/starphleet"
+  for p in api/status api/events api/logs dashboard/ dashboard/app.js; do
+    [ "$(curl -s -o /dev/null -w '%{http_code}' --max-time 3 "$base/$p")" = 401 ]
+    [ "$(curl -s -o /dev/null -w '%{http_code}' --max-time 3 -H 'Authorization: Bearer wrong' "$base/$p")" = 401 ]
+    [ "$(curl -s -o /dev/null -w '%{http_code}' --max-time 3 -H "Cookie: starphleet_session=$token" "$base/$p")" = 401 ]
+  done
+  [ "$(curl -s -o /dev/null -w '%{http_code}' "$base/dashboard/login?token=nope")" = 401 ]
+  curl -fsS -H "Authorization: Bearer $token" "$base/api/status" | grep -q '"path":"/log"'
+  # The login link sets the session cookie and sends the browser to the page.
+  run "$STARPHLEET" dashboard --root "$SP_ROOT"
+  [ "$status" -eq 0 ]
+  [ "$output" = "http://127.0.0.1:$SP_PORT/starphleet/dashboard/login?token=$token" ]
+  curl -s -c "$SP_TMP/cookies" -o /dev/null "$output"
+  curl -fsS -b "$SP_TMP/cookies" "$base/dashboard/" | grep -q '<title>Starphleet ship</title>'
+  curl -fsS -b "$SP_TMP/cookies" "$base/api/logs?service=/log&lines=5" | grep -q '"service":"/log"'
+}
+
+@test "an app on the bridge cannot use the control endpoints without the token" {
+  gw=$(echo "$SP_SUBNET" | sed 's|\.0/24$|.1|')
+  run "$STARPHLEET" attach --root "$SP_ROOT" /log -- node -e "
+    fetch('http://$gw:$SP_PORT/starphleet/api/status').then((r) => { console.log('status ' + r.status); })
+      .catch((e) => { console.log('error ' + e.message); process.exit(3); });"
+  echo "# from the container: $output" >&3
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"status 401"* ]]
+}
+
+@test "a real browser sees the services table and a new log line live, and the filter works" {
+  url=$("$STARPHLEET" dashboard --root "$SP_ROOT")
+  mkdir -p "$REPO_ROOT/test/artifacts"
+  run node "$REPO_ROOT/test/bats/helpers/dashboard.mjs" "$url" /log "http://127.0.0.1:$SP_PORT/log/say" "$REPO_ROOT/test/artifacts/dashboard.png"
+  echo "# $output" >&3
+  [ "$status" -eq 0 ]
+  [ -s "$REPO_ROOT/test/artifacts/dashboard.png" ]
+  [[ "$output" == *'"landed":"/starphleet/dashboard/"'* ]]
+}
