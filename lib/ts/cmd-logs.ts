@@ -33,8 +33,17 @@ export function logsRequestFrom(flags: Flags, positionals: string[]): ControlReq
 
 export async function logs(transport: ShipTransport, flags: Flags, positionals: string[]): Promise<number> {
   const req = logsRequestFrom(flags, positionals);
+  // Records that arrive together are written together (one write per batch).
+  let pending: string[] = [];
   const print = (r: LogRecord): void => {
-    process.stdout.write((flags.json ? JSON.stringify(r) : formatRecord(r)) + '\n');
+    pending.push((flags.json ? JSON.stringify(r) : formatRecord(r)) + '\n');
+    if (pending.length === 1) {
+      queueMicrotask(() => {
+        const text = pending.join('');
+        pending = [];
+        process.stdout.write(text);
+      });
+    }
   };
   process.stdout.on('error', (err: NodeJS.ErrnoException) => {
     if (err.code === 'EPIPE') process.exit(0);

@@ -11,7 +11,7 @@ import type { Writable } from 'node:stream';
 import { gapRecord, matches, Ring, type LogFilter, type LogRecord } from './log-ring.js';
 
 /** Bytes a reader or the sink may have queued before lines are dropped. */
-export const QUEUE_LIMIT_BYTES = 4 * 1024 * 1024;
+export const QUEUE_LIMIT_BYTES = 8 * 1024 * 1024;
 
 export interface Reader {
   filter: LogFilter;

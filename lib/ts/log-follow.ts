@@ -8,8 +8,12 @@ import { closeSync, fstatSync, openSync, readSync, statSync } from 'node:fs';
 import type { LogHub } from './log-fanout.js';
 import { LineSplitter, type LogRecord } from './log-ring.js';
 
-/** Most bytes read from one file per poll (the rest waits for the next poll). */
-const READ_CHUNK = 1024 * 1024;
+/**
+ * Most bytes read from one file per round. When a file has more, the next
+ * round follows at once (setImmediate), so between rounds the event loop
+ * flushes what readers were sent instead of queueing a whole backlog.
+ */
+const READ_CHUNK = 128 * 1024;
 /** On first sight of an existing file (agent restart), this much of its end is read back into the rings. */
 const BACKFILL_BYTES = 256 * 1024;
 /** A supervisor line: timestamp, stream and at most 16 KiB escaped (up to 4 bytes per byte). */
@@ -38,6 +42,7 @@ export function parseSupervisorLine(line: string): { time: string | null; stream
 export class LogFollower {
   private readonly files = new Map<string, Followed>();
   private timer: NodeJS.Timeout | null = null;
+  private again = false;
 
   constructor(private readonly hub: LogHub, private readonly logFile: (name: string) => string, private readonly intervalMs = 250) {}
 
@@ -88,7 +93,12 @@ export class LogFollower {
   }
 
   poll(): void {
-    for (const f of this.files.values()) this.read(f);
+    let more = false;
+    for (const f of this.files.values()) if (this.read(f)) more = true;
+    if (more && !this.again && this.timer) {
+      this.again = true;
+      setImmediate(() => { this.again = false; this.poll(); });
+    }
   }
 
   private skipPartialLine(f: Followed): void {
@@ -104,9 +114,10 @@ export class LogFollower {
     }
   }
 
-  private read(f: Followed): void {
+  /** One round for one file; true when it has more to read. */
+  private read(f: Followed): boolean {
     let st;
-    try { st = statSync(f.file); } catch { return; }
+    try { st = statSync(f.file); } catch { return false; }
     if (f.ino !== null && st.ino !== f.ino) {
       // Rotated: finish the old file (now NAME.log.1), then start the new one.
       this.drain(`${f.file}.1`, f, f.ino);
@@ -116,22 +127,24 @@ export class LogFollower {
       f.offset = 0; // truncated
     }
     f.ino = st.ino;
-    this.drain(f.file, f, st.ino);
+    return this.drain(f.file, f, st.ino, f.backfill ? 8 : 1);
   }
 
-  private drain(file: string, f: Followed, ino: number): void {
+  /** Read up to `rounds` chunks; true when the file has more. */
+  private drain(file: string, f: Followed, ino: number, rounds = 64): boolean {
     let fd: number;
-    try { fd = openSync(file, 'r'); } catch { return; }
+    try { fd = openSync(file, 'r'); } catch { return false; }
     try {
-      if (fstatSync(fd).ino !== ino) return;
+      if (fstatSync(fd).ino !== ino) return false;
       const buf = readBuffer;
-      for (let budget = 8; budget > 0; budget--) {
+      for (let i = 0; i < rounds; i++) {
         const n = readSync(fd, buf, 0, buf.length, f.offset);
-        if (n <= 0) break;
+        if (n <= 0) return false;
         f.offset += n;
         for (const line of f.splitter.push(buf.subarray(0, n))) this.emit(f, line.toString('utf8'));
-        if (n < buf.length) break;
+        if (n < buf.length) return false;
       }
+      return true;
     } finally {
       closeSync(fd);
     }

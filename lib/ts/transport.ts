@@ -79,11 +79,9 @@ export class LocalSocketTransport implements ShipTransport {
       sock.setEncoding('utf8');
       sock.on('connect', () => sock.write(JSON.stringify({ ...req, stream: true }) + '\n'));
       sock.on('data', (chunk: string) => {
-        buf += chunk;
-        let nl: number;
-        while ((nl = buf.indexOf('\n')) !== -1) {
-          const line = buf.slice(0, nl);
-          buf = buf.slice(nl + 1);
+        const parts = (buf + chunk).split('\n');
+        buf = parts.pop() ?? '';
+        for (const line of parts) {
           try {
             onMessage(JSON.parse(line) as ControlResponse);
           } catch (err) {
