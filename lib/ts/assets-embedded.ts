@@ -1,4 +1,4 @@
-// The compiled binary carries lib/sh, buildpacks, lxc and lib/templates as
+// The compiled binary carries lib/sh, buildpacks, lxc, lib/templates and lib/dashboard as
 // one tar (made by `make`); this unpacks it once per content hash under the
 // ship's root (ROOT/assets/<hash>), keeping file modes.
 import { createHash } from 'node:crypto';

@@ -61,7 +61,9 @@ answer: the control channel carried over ssh.`,
   status: `usage: starphleet status [--json] [--root DIR]
 
 One line per service: path, state (pending, building, starting, checking,
-online, failed), repo#ref@commit, serving container, restarts, last error.
+online, draining, failed), repo#ref@commit, serving container, uptime,
+memory (from its cgroup), last healthcheck (ok/FAIL and when), restarts,
+other versions (a new one checking, an old one draining), last error.
 --json prints the same as a JSON document (see docs/status.md).
 Exit status 1 when any service is failed.`,
   nudge: `usage: starphleet nudge [--root DIR]

@@ -105,6 +105,18 @@ export function statusOf(state: ShipState, config: ShipConfig, live?: StatusLive
         containers,
       };
     });
+  // A service removed from the headquarters is gone from the state, but its
+  // last container still drains: it shows as a `draining` service until then.
+  for (const c of Object.values(state.containers)) {
+    if (c.state !== 'draining' || state.services[c.servicePath] || services.some((x) => x.path === c.servicePath)) continue;
+    const cs = containerStatus(c, live, now);
+    services.push({
+      path: c.servicePath, state: 'draining', repo: null, ref: null, commit: c.commit, servingCommit: null, failedCommit: null,
+      container: c.name, ip: c.ip, port: c.port, restarts: c.restarts, error: null,
+      uptimeSeconds: cs.uptimeSeconds, memoryBytes: cs.memoryBytes, health: cs.health, containers: [cs],
+    });
+  }
+  services.sort((a, b) => a.path.localeCompare(b.path));
   return {
     ship: {
       root: config.root,

@@ -58,3 +58,14 @@ t.test('status with what the live agent knows: health, uptime, memory, every con
   const text = formatStatus(doc);
   t.match(text, /^\/api +online .* +api-123456--bbbbbbbb-2 +up=10s +mem=25\.0M +health=ok@11:59:58 +restarts=1 +draining=api-123456--aaaaaaaa-1$/m);
 });
+
+t.test('a removed service whose container still drains shows as draining', async (t) => {
+  const state = emptyState();
+  state.containers['gone-123456--cccccccc-3'] = {
+    name: 'gone-123456--cccccccc-3', servicePath: '/gone', serviceId: 'gone-123456', commit: 'c'.repeat(40), ordersHash: 'h', base: 'host',
+    ip: '10.0.3.4', port: 3000, state: 'draining', createdAt: '', onlineAt: '2026-11-26T11:00:00.000Z', restarts: 0,
+  };
+  const doc = statusOf(state, resolveShipConfig({ root: '/r' }, {}));
+  t.equal(doc.services.length, 1);
+  t.has(doc.services[0], { path: '/gone', state: 'draining', container: 'gone-123456--cccccccc-3' });
+});
