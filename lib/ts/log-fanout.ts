@@ -97,10 +97,14 @@ export class LogSink {
       return;
     }
     const text = this.pending.join('');
+    const lines = this.pending.length;
     this.pending = [];
     this.pendingBytes = 0;
     out.write(text, (err) => {
-      if (err && this.out === out) this.out = null;
+      if (err) {
+        this.dropped += lines; // reported with the next line that gets through
+        if (this.out === out) this.out = null;
+      }
       this.flush();
     });
   }

@@ -66,7 +66,15 @@ export async function relayControl(transport: ShipTransport): Promise<number> {
   const rl = createInterface({ input: process.stdin });
   for await (const line of rl) {
     if (line.trim() === '') continue;
-    const res = await transport.request(JSON.parse(line) as ControlRequest, 120_000);
+    const req = JSON.parse(line) as ControlRequest;
+    if (req.stream === true) {
+      // A streaming request (logs --follow) is relayed until either side ends it.
+      const s = transport.stream(req, (msg) => { process.stdout.write(JSON.stringify(msg) + '\n'); });
+      process.stdout.on('error', () => s.close());
+      await s.done;
+      continue;
+    }
+    const res = await transport.request(req, 120_000);
     process.stdout.write(JSON.stringify(res) + '\n');
   }
   return 0;
