@@ -187,18 +187,27 @@ export function streamReader(
   ship: string, out: Writable, filter: LogFilter, encode: (r: LogRecord) => string, limit = QUEUE_LIMIT_BYTES,
 ): Reader {
   let dropped = 0;
+  let waiting = false;
+  const reportGap = (): void => {
+    if (dropped > 0 && !out.destroyed && !out.writableEnded) {
+      out.write(encode(gapRecord(ship, dropped, 'this reader')));
+      dropped = 0;
+    }
+  };
   return {
     filter,
     write(r: LogRecord): boolean {
       if (out.destroyed || out.writableEnded) return false;
       if (out.writableLength > limit) {
         dropped += 1;
+        // The gap is reported as soon as the reader caught up, even if no other line comes.
+        if (!waiting) {
+          waiting = true;
+          out.once('drain', () => { waiting = false; reportGap(); });
+        }
         return false;
       }
-      if (dropped > 0) {
-        out.write(encode(gapRecord(ship, dropped, 'this reader')));
-        dropped = 0;
-      }
+      reportGap();
       out.write(encode(r));
       return true;
     },
