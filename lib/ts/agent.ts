@@ -13,6 +13,7 @@ import {
 } from './container.js';
 import { serveControl } from './control-server.js';
 import { describeCheck, probe, waitHealthy } from './healthcheck.js';
+import { HoldProxy, type HoldTarget } from './hold-proxy.js';
 import { scanHeadquarters, type FoundService } from './hq-scan.js';
 import type { Logger } from './log.js';
 import { allocateIp, macForIp, parseSubnet, type Subnet } from './network.js';
@@ -63,11 +64,18 @@ export class Agent {
   private restartAt = new Map<string, number>();
   private health = new Map<string, { at: number; failures: number; last: string }>();
   private drainTimers = new Map<string, NodeJS.Timeout>();
+  private watchRunning: Promise<void> | null = null;
+  private readonly hold: HoldProxy;
+  private lastHoldFlush = new Map<string, number>();
 
   constructor(private readonly config: ShipConfig, private readonly log: Logger) {
     this.paths = shipPaths(config.root);
     this.subnet = parseSubnet(config.subnet);
     this.state = loadState(this.paths.state);
+    this.hold = new HoldProxy(this.paths.holdSockets, {
+      waitForService: (id) => this.waitForService(id),
+      onHold: (id) => this.onHold(id),
+    });
   }
 
   private save(): void {
@@ -122,6 +130,7 @@ export class Agent {
     this.wake?.();
     for (const t of this.drainTimers.values()) clearTimeout(t);
     this.server?.close();
+    this.hold.close();
     rmSync(this.paths.controlSocket, { force: true });
     if (readPid(this.paths.agentPid) === process.pid) rmSync(this.paths.agentPid, { force: true });
     this.save();
@@ -161,7 +170,7 @@ export class Agent {
   private async poll(): Promise<void> {
     await this.pollHeadquarters();
     await Promise.all(Object.values(this.state.services).map((s) => this.pollService(s)));
-    await this.watchContainers();
+    await this.watchSoon();
     await this.watchNginx();
     this.save();
   }
@@ -443,7 +452,7 @@ export class Agent {
         this.log('agent', c.servicePath, `${c.name} ${why}; restarting in ${delay / 1000} s`);
         const s = this.serviceOf(c);
         if (s) s.lastError = `${c.name} ${why}`;
-        setTimeout(() => { this.wake?.(); }, delay + 10);
+        setTimeout(() => { void this.watchSoon(); }, delay + 10);
       } else if (Date.now() >= due) {
         this.restartAt.delete(c.name);
         c.restarts += 1;
@@ -497,6 +506,48 @@ export class Agent {
     this.log('agent', c.servicePath, `restarted ${c.name} (restart ${c.restarts})`);
   }
 
+  /** Look at the containers now (one look at a time); also run every pulse. */
+  private watchSoon(): Promise<void> {
+    if (!this.watchRunning) {
+      this.watchRunning = this.watchContainers()
+        .catch((err: Error) => this.log('agent', null, `watching containers failed: ${err.message}`))
+        .finally(() => { this.watchRunning = null; this.save(); });
+    }
+    return this.watchRunning;
+  }
+
+  /** A request is waiting in the hold: its container did not take the connection. */
+  private onHold(serviceId: string): void {
+    void this.watchSoon();
+    const s = Object.values(this.state.services).find((x) => x.id === serviceId);
+    const c = s?.serving ? this.state.containers[s.serving] : undefined;
+    const last = this.lastHoldFlush.get(serviceId) ?? 0;
+    if (c && Date.now() - last > 1000) {
+      // A stopped container's neighbour entry makes connects hang until it
+      // expires; without it they fail at once and go straight to the hold.
+      this.lastHoldFlush.set(serviceId, Date.now());
+      void runOrThrow('ip', ['neigh', 'flush', 'to', c.ip, 'dev', this.config.bridge]).catch(() => undefined);
+    }
+  }
+
+  /** Until the service's serving container answers its healthcheck (or its budget runs out). */
+  private async waitForService(serviceId: string): Promise<HoldTarget | null> {
+    const s0 = Object.values(this.state.services).find((x) => x.id === serviceId);
+    const budgetMs = (s0?.orders?.healthcheckTimeoutSeconds ?? 60) * 1000;
+    const deadline = Date.now() + budgetMs;
+    while (Date.now() < deadline && !this.stopping) {
+      const s = Object.values(this.state.services).find((x) => x.id === serviceId);
+      if (!s) return null;
+      const c = s.serving ? this.state.containers[s.serving] : undefined;
+      if (c?.healthUrl && c.state === 'online' && !this.restartAt.has(c.name) && exitStatus(this.paths, c.name) === null) {
+        const r = await probe(c.healthUrl, 1000);
+        if (r.ok) return { host: c.ip, port: c.port };
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    return null;
+  }
+
   private async watchNginx(): Promise<void> {
     if (!nginxRunning(this.paths.nginx)) {
       this.log('agent', null, 'nginx is not running; starting it');
@@ -511,7 +562,12 @@ export class Agent {
     for (const s of Object.values(this.state.services)) {
       const name = this.switching.get(s.path) ?? s.serving;
       const c = name ? this.state.containers[name] : undefined;
-      if (c) routes.push({ path: s.path, serviceId: s.id, container: c.name, upstreams: [`${c.ip}:${c.port}`] });
+      if (c) {
+        routes.push({
+          path: s.path, serviceId: s.id, container: c.name, upstreams: [`${c.ip}:${c.port}`],
+          holdSocket: this.hold.socketPath(s.id),
+        });
+      }
     }
     return routes.sort((a, b) => a.path.localeCompare(b.path));
   }
@@ -521,12 +577,14 @@ export class Agent {
     const run = async (): Promise<void> => {
       this.state.nginxGeneration += 1;
       const generation = this.state.nginxGeneration;
+      const routes = this.routes();
+      await this.hold.ensure(routes.map((r) => r.serviceId));
       const config = renderNginxConfig({
         listenPort: this.config.httpPort,
         prefix: this.paths.nginx,
         controlSocket: this.paths.nginxControlSocket,
         generation,
-        routes: this.routes(),
+        routes,
         workerShutdownTimeoutSeconds: Math.max(40, this.config.drainSeconds + 10),
         listenAddresses: ipv6Available() ? undefined : ['0.0.0.0'],
       }, assets().templates);

@@ -4,6 +4,7 @@
 # orders file, websockets, SSE and a clean `ship down`.
 
 load helpers/ship
+load helpers/load
 
 setup_file() {
   sp_init_ship
@@ -103,11 +104,13 @@ teardown_file() {
   [ "$status" -eq 0 ]
 }
 
-@test "nudge polls at once; the agent can be killed -9 and restarted without restarting any container" {
+@test "nudge polls at once; kill -9 of the agent and a restart, under load: no container restarted, nothing dropped" {
   run "$STARPHLEET" nudge --root "$SP_ROOT"
   [ "$status" -eq 0 ]
   names=$("$STARPHLEET" status --root "$SP_ROOT" --json | node -e 'const d=JSON.parse(require("fs").readFileSync(0,"utf8"));console.log(d.services.map(s=>s.container).join(" "))')
   pids_before=$(for n in $names; do lxc-info -P "$SP_ROOT/containers" -n "$n" -p -H; done)
+  LOAD_STOP_FILE="$SP_TMP/stop-kill" load_start 60
+  sleep 1
   kill -9 "$(cat "$SP_TMP/agent.pid")"
   sleep 1
   # Serving does not depend on the agent.
@@ -117,6 +120,12 @@ teardown_file() {
   run "$STARPHLEET" nudge --root "$SP_ROOT"
   [ "$status" -eq 0 ]
   run sp_wait_status "/api +online" 30
+  sleep 1
+  touch "$SP_TMP/stop-kill"
+  load_wait
+  result=$(cat "$SP_TMP/load.json")
+  echo "# load: $result" >&3
+  assert_no_drops "$result"
   pids_after=$(for n in $names; do lxc-info -P "$SP_ROOT/containers" -n "$n" -p -H; done)
   [ -n "$pids_before" ]
   [ "$pids_before" = "$pids_after" ]
@@ -124,23 +133,36 @@ teardown_file() {
   [[ "$output" == *"Starphleet static site"* ]]
 }
 
-@test "a service that crashes after go-live is restarted, and status counts it" {
+@test "a service that crashes after go-live is restarted under load: nothing dropped, status counts it" {
+  sp_wait_body /api "api v" 120 >/dev/null
   builds=$(grep -c "Building api-" "$SP_TMP/agent.log")
+  LOAD_STOP_FILE="$SP_TMP/stop-crash" load_start 60
+  sleep 1
   run curl -s "http://127.0.0.1:$SP_PORT/api/crash"
   [[ "$output" == *"crashing"* ]]
   run sp_wait_status "/api +online .*restarts=1" 30
   [ "$status" -eq 0 ]
   run sp_wait_body /api "api v" 30
   [ "$status" -eq 0 ]
+  sleep 1
+  touch "$SP_TMP/stop-crash"
+  load_wait
+  result=$(cat "$SP_TMP/load.json")
+  echo "# load: $result" >&3
+  assert_no_drops "$result"
+  # The waiting requests were held by the agent, not answered 502.
+  grep -q "exited with status" "$SP_TMP/agent.log"
   # A restart is not a rebuild.
   [ "$(grep -c "Building api-" "$SP_TMP/agent.log")" -eq "$builds" ]
 }
 
-@test "after go-live the healthcheck keeps running; a service that stops answering is restarted" {
+@test "after go-live the healthcheck keeps running; a service that stops answering is restarted, nothing dropped" {
   sp_orders api 3000 api "export HEALTHCHECK=/health HEALTHCHECK_PULSE=1 HEALTHCHECK_RETRY_COUNT=2"
   sp_commit hq "health pulse for api" >/dev/null
   run sp_wait_status "/api +online +[^ ]+ +[^ ]+ *$" 60
   [ "$status" -eq 0 ]
+  LOAD_STOP_FILE="$SP_TMP/stop-break" load_start 60
+  sleep 1
   run curl -s "http://127.0.0.1:$SP_PORT/api/break"
   [[ "$output" == *"health now fails"* ]]
   run sp_wait_status "/api +online .*restarts=1" 30
@@ -148,6 +170,11 @@ teardown_file() {
   grep -q "stopped answering its healthcheck (http://.*/health answered 500: broken)" "$SP_TMP/agent.log"
   run sp_wait_body /api/health "^ok" 30
   [ "$status" -eq 0 ]
+  touch "$SP_TMP/stop-break"
+  load_wait
+  result=$(cat "$SP_TMP/load.json")
+  echo "# load: $result" >&3
+  assert_no_drops "$result"
 }
 
 @test "an HQ commit that does not touch a service's orders rebuilds and restarts nothing" {
