@@ -14,6 +14,7 @@ import {
 import { serveControl } from './control-server.js';
 import { describeCheck, probe, waitHealthy } from './healthcheck.js';
 import { HoldProxy, type HoldTarget } from './hold-proxy.js';
+import { afterFailure, describeRetry, due, type RetryState } from './retry-backoff.js';
 import { scanHeadquarters, type FoundService } from './hq-scan.js';
 import type { Logger } from './log.js';
 import { allocateIp, macForIp, parseSubnet, type Subnet } from './network.js';
@@ -67,6 +68,8 @@ export class Agent {
   private watchRunning: Promise<void> | null = null;
   private readonly hold: HoldProxy;
   private lastHoldFlush = new Map<string, number>();
+  /** Unreachable repos ('hq' or a service path): fetched again only when due. */
+  private fetchRetry = new Map<string, RetryState>();
 
   constructor(private readonly config: ShipConfig, private readonly log: Logger) {
     this.paths = shipPaths(config.root);
@@ -178,15 +181,23 @@ export class Agent {
   private async pollHeadquarters(): Promise<void> {
     const hq = parseGitUrl(this.config.headquarters ?? '');
     let commit: string;
+    if (!due(this.fetchRetry.get('hq'), Date.now())) return;
     try {
       commit = await syncRepo(assets().sh, hq, this.paths.hqCache);
     } catch (err) {
+      // Keep serving the last known orders; try again with backoff.
       const msg = `headquarters ${this.config.headquarters}: ${(err as Error).message}`;
-      if (this.state.hqError !== msg) this.log('agent', null, msg);
+      if (this.state.hqError !== msg) this.log('agent', null, `${msg} (serving the last known orders; retrying with backoff)`);
       this.state.hqError = msg;
+      const retry = afterFailure(this.fetchRetry.get('hq'), Date.now(), this.config.pulseSeconds * 1000);
+      this.fetchRetry.set('hq', retry);
+      this.state.hqRetry = describeRetry(retry);
       return;
     }
+    if (this.state.hqError) this.log('agent', null, `headquarters ${this.config.headquarters} reachable again`);
+    this.fetchRetry.delete('hq');
     this.state.hqError = undefined;
+    this.state.hqRetry = undefined;
     // Orders are read on every HQ change, and once per agent start.
     if (commit === this.state.hqCommit && this.scannedOnce) return;
     this.scannedOnce = true;
@@ -236,15 +247,26 @@ export class Agent {
     const orders = s.orders;
     if (!orders || s.ordersError) return;
     let commit: string;
+    const retryKey = `${s.path} ${orders.autodeploy.url}`;
+    if (!due(this.fetchRetry.get(retryKey), Date.now())) return;
     try {
       commit = await syncRepo(assets().sh, orders.autodeploy, this.paths.repo(s.id));
     } catch (err) {
       const msg = `${s.ordersFile}: ${(err as Error).message}`;
-      if (s.lastError !== msg) this.log('agent', s.path, msg);
+      if (s.lastError !== msg) this.log('agent', s.path, `${msg}${s.serving ? ' (the serving version keeps serving)' : ''}; retrying with backoff`);
       s.lastError = msg;
+      const retry = afterFailure(this.fetchRetry.get(retryKey), Date.now(), this.config.pulseSeconds * 1000);
+      this.fetchRetry.set(retryKey, retry);
+      s.fetchRetry = describeRetry(retry);
       if (!s.serving) s.state = 'failed';
       return;
     }
+    if (this.fetchRetry.delete(retryKey)) {
+      this.log('agent', s.path, `${orders.autodeploy.url} reachable again`);
+      if (s.lastError?.startsWith(`${s.ordersFile}: `)) s.lastError = undefined;
+      if (!s.serving && s.state === 'failed' && !s.failedKey) s.state = 'pending';
+    }
+    s.fetchRetry = undefined;
     s.commit = commit;
     const key = deployKey(commit, orders.hash);
     const serving = s.serving ? this.state.containers[s.serving] : undefined;
@@ -612,6 +634,7 @@ export class Agent {
       case 'nudge':
         // A nudge is also how a person says "try the failed version again".
         for (const s of Object.values(this.state.services)) s.failedKey = undefined;
+        this.fetchRetry.clear();
         if (this.pollRunning) await this.pollRunning;
         await this.pollOnce();
         return { ok: true };

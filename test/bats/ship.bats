@@ -273,6 +273,41 @@ teardown_file() {
   [ "$(grep -c "started api-" "$SP_TMP/agent.log")" -eq "$count" ]
 }
 
+@test "an unreachable HQ and service repo: the ship keeps serving, retries with backoff, says so in status, and recovers" {
+  sp_wait_body /api "api v" 120 >/dev/null
+  sp_wait_status "/api +online" 60 >/dev/null
+  mv "$SP_REPOS/hq.git" "$SP_REPOS/hq.git.away"
+  mv "$SP_REPOS/api.git" "$SP_REPOS/api.git.away"
+  run sp_wait_status "ERROR headquarters .*\(3 failed tries since" 30
+  [ "$status" -eq 0 ]
+  run sp_wait_status "/api +online .*\([0-9]+ failed tr(y|ies) since .*next try at" 30
+  [ "$status" -eq 0 ]
+  run curl -s "http://127.0.0.1:$SP_PORT/api/"
+  [[ "$output" == *"api v"* ]]
+  run curl -s "http://127.0.0.1:$SP_PORT/"
+  [[ "$output" == *"Starphleet static site"* ]]
+  # Backoff: 6 s after the third failure a pulse-by-pulse retry (1 s) would
+  # have tried 6 more times; doubling waits (4 s, then 8 s) try once more.
+  sleep 6
+  run "$STARPHLEET" status --root "$SP_ROOT" --json
+  node -e '
+    const d = JSON.parse(process.argv[1]);
+    const m = /^(\d+) failed tries since \S+, next try at (\S+)$/.exec(d.ship.hqRetry);
+    if (!m) { console.error("no hqRetry: " + d.ship.hqRetry); process.exit(1); }
+    if (Number(m[1]) > 5) { console.error("retried without backoff: " + d.ship.hqRetry); process.exit(1); }
+  ' "$output"
+  mv "$SP_REPOS/hq.git.away" "$SP_REPOS/hq.git"
+  mv "$SP_REPOS/api.git.away" "$SP_REPOS/api.git"
+  run "$STARPHLEET" nudge --root "$SP_ROOT"
+  [ "$status" -eq 0 ]
+  run "$STARPHLEET" status --root "$SP_ROOT" --json
+  node -e '
+    const d = JSON.parse(process.argv[1]);
+    const api = d.services.find((s) => s.path === "/api");
+    if (d.ship.hqError || d.ship.hqRetry || api.retry) { console.error("still failing: " + process.argv[1]); process.exit(1); }
+  ' "$output"
+}
+
 @test "ship down stops nginx and leaves no container behind" {
   run sp_containers
   [ -n "$output" ]
