@@ -104,6 +104,18 @@ teardown_file() {
   [ "$status" -eq 0 ]
 }
 
+@test "a force-pushed branch is followed: the rewritten commit is served" {
+  sp_wait_body /api "api v2" 90 >/dev/null
+  sed -i "s/'api v2'/'api v2 forced'/" "$SP_WORK/api/server.js"
+  git -C "$SP_WORK/api" commit -qa --amend -m "v2, rewritten"
+  git -C "$SP_WORK/api" push -qf "$SP_REPOS/api.git" main
+  forced=$(git -C "$SP_WORK/api" rev-parse HEAD)
+  run sp_wait_body /api "api v2 forced" 90
+  [ "$status" -eq 0 ]
+  run sp_wait_status "/api +online +file://.*api.git@${forced:0:12}"
+  [ "$status" -eq 0 ]
+}
+
 @test "nudge polls at once; kill -9 of the agent and a restart, under load: no container restarted, nothing dropped" {
   run "$STARPHLEET" nudge --root "$SP_ROOT"
   [ "$status" -eq 0 ]
