@@ -148,8 +148,17 @@ async function ship(args: string[]): Promise<number> {
       const { relayControl } = await import('./ship-run.js');
       return relayControl(transportFor(flags));
     }
+    case 'service': {
+      // Used by `add ship`/`remove ship` on the ship itself: run the agent under the host's init.
+      const [action, ...more] = rest;
+      if (action !== 'install' && action !== 'uninstall') throw new UsageError('ship service: needs install or uninstall');
+      const { flags, positionals } = parse('ship service', more, { root: { type: 'string' } });
+      noPositionals('ship service', positionals);
+      const { shipService } = await import('./ship-service.js');
+      return shipService(action, resolveRoot(flags, process.env));
+    }
     case undefined:
-      throw new UsageError('ship: needs a subcommand (run, down, build-base)');
+      throw new UsageError('ship: needs a subcommand (run, down, build-base, service)');
     default:
       throw new UsageError(`ship: unknown subcommand '${sub}'`);
   }
