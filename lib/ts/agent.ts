@@ -76,7 +76,8 @@ export class Agent {
     this.subnet = parseSubnet(config.subnet);
     this.state = loadState(this.paths.state);
     this.hold = new HoldProxy(this.paths.holdSockets, {
-      waitForService: (id) => this.waitForService(id),
+      budgetMs: (id) => (this.serviceById(id)?.orders?.healthcheckTimeoutSeconds ?? 60) * 1000,
+      waitForService: (id, deadline) => this.waitForService(id, deadline),
       onHold: (id) => this.onHold(id),
     });
   }
@@ -541,7 +542,7 @@ export class Agent {
   /** A request is waiting in the hold: its container did not take the connection. */
   private onHold(serviceId: string): void {
     void this.watchSoon();
-    const s = Object.values(this.state.services).find((x) => x.id === serviceId);
+    const s = this.serviceById(serviceId);
     const c = s?.serving ? this.state.containers[s.serving] : undefined;
     const last = this.lastHoldFlush.get(serviceId) ?? 0;
     if (c && Date.now() - last > 1000) {
@@ -552,13 +553,14 @@ export class Agent {
     }
   }
 
-  /** Until the service's serving container answers its healthcheck (or its budget runs out). */
-  private async waitForService(serviceId: string): Promise<HoldTarget | null> {
-    const s0 = Object.values(this.state.services).find((x) => x.id === serviceId);
-    const budgetMs = (s0?.orders?.healthcheckTimeoutSeconds ?? 60) * 1000;
-    const deadline = Date.now() + budgetMs;
+  private serviceById(serviceId: string): ServiceRecord | undefined {
+    return Object.values(this.state.services).find((x) => x.id === serviceId);
+  }
+
+  /** Until the service's serving container answers its healthcheck (or the deadline). */
+  private async waitForService(serviceId: string, deadline: number): Promise<HoldTarget | null> {
     while (Date.now() < deadline && !this.stopping) {
-      const s = Object.values(this.state.services).find((x) => x.id === serviceId);
+      const s = this.serviceById(serviceId);
       if (!s) return null;
       const c = s.serving ? this.state.containers[s.serving] : undefined;
       if (c?.healthUrl && c.state === 'online' && !this.restartAt.has(c.name) && exitStatus(this.paths, c.name) === null) {
