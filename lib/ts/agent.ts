@@ -29,6 +29,8 @@ import {
 } from './state.js';
 import type { ControlRequest, ControlResponse } from './transport.js';
 import { statusOf } from './status.js';
+import { syncAdmirals, type AdmiralsReport } from './admirals.js';
+import { explainGitError, gitEnv, privatizedKey, storePrivateKey, type KeyInfo } from './privatize.js';
 
 /** Failed containers kept for inspection, per service. */
 const KEEP_FAILED = 2;
@@ -63,6 +65,12 @@ export class Agent {
   private restartAt = new Map<string, number>();
   private health = new Map<string, { at: number; failures: number; last: string }>();
   private drainTimers = new Map<string, NodeJS.Timeout>();
+  /** Admirals (issue 6): the last sync's report, its HQ commit, a fatal sync error. */
+  private admirals: AdmiralsReport | null = null;
+  private admiralsCommit: string | null = null;
+  private admiralsError: string | undefined;
+  /** The privatize key's fingerprint (undefined: not looked up yet). */
+  private sshKey: KeyInfo | null | undefined;
 
   constructor(private readonly config: ShipConfig, private readonly log: Logger) {
     this.paths = shipPaths(config.root);
@@ -160,6 +168,7 @@ export class Agent {
 
   private async poll(): Promise<void> {
     await this.pollHeadquarters();
+    await this.pollAdmirals();
     await Promise.all(Object.values(this.state.services).map((s) => this.pollService(s)));
     await this.watchContainers();
     await this.watchNginx();
@@ -170,9 +179,9 @@ export class Agent {
     const hq = parseGitUrl(this.config.headquarters ?? '');
     let commit: string;
     try {
-      commit = await syncRepo(assets().sh, hq, this.paths.hqCache);
+      commit = await syncRepo(assets().sh, hq, this.paths.hqCache, this.gitEnv());
     } catch (err) {
-      const msg = `headquarters ${this.config.headquarters}: ${(err as Error).message}`;
+      const msg = `headquarters ${this.config.headquarters}: ${await this.explainGit(err as Error)}`;
       if (this.state.hqError !== msg) this.log('agent', null, msg);
       this.state.hqError = msg;
       return;
@@ -228,9 +237,9 @@ export class Agent {
     if (!orders || s.ordersError) return;
     let commit: string;
     try {
-      commit = await syncRepo(assets().sh, orders.autodeploy, this.paths.repo(s.id));
+      commit = await syncRepo(assets().sh, orders.autodeploy, this.paths.repo(s.id), this.gitEnv());
     } catch (err) {
-      const msg = `${s.ordersFile}: ${(err as Error).message}`;
+      const msg = `${s.ordersFile}: ${await this.explainGit(err as Error)}`;
       if (s.lastError !== msg) this.log('agent', s.path, msg);
       s.lastError = msg;
       if (!s.serving) s.state = 'failed';
@@ -250,6 +259,66 @@ export class Agent {
       s.deploying = undefined;
       this.save();
     });
+  }
+
+  // -------------------------------------------- admirals and git over ssh
+
+  /** Every git process of the ship: the privatize key and known_hosts policy. */
+  private gitEnv(): NodeJS.ProcessEnv {
+    return gitEnv(this.config.root, this.config.knownHosts);
+  }
+
+  private async explainGit(err: Error): Promise<string> {
+    if (this.sshKey === undefined) this.sshKey = await privatizedKey(this.config.root);
+    return explainGitError(err.message, this.sshKey);
+  }
+
+  /** On each HQ change (and once per agent start): admiral user, sudo, keys. */
+  private async pollAdmirals(): Promise<void> {
+    const commit = this.state.hqCommit;
+    if (!commit || commit === this.admiralsCommit) return;
+    const snapshot = join(this.paths.hqSnapshots, commit);
+    if (!existsSync(snapshot)) return;
+    const user = this.config.admiral;
+    try {
+      const report = await syncAdmirals(assets().sh, user, snapshot, commit);
+      const before = this.admirals;
+      for (const e of report.errors) if (!before?.errors.includes(e)) this.log('agent', null, `admirals: ${e}`);
+      for (const n of report.notes) if (!before?.notes.includes(n)) this.log('agent', null, `admirals: ${n}`);
+      const fps = report.keys.map((k) => k.fingerprint).join(' ');
+      if (!before || before.keys.map((k) => k.fingerprint).join(' ') !== fps) {
+        this.log('agent', null, `admirals: ${report.keys.length} key(s) for user ${user}${fps ? `: ${fps}` : ''}`);
+      }
+      this.admirals = report;
+      this.admiralsCommit = commit;
+      this.admiralsError = undefined;
+    } catch (err) {
+      // Retried next pulse; the keys written last time stay as they are.
+      const msg = (err as Error).message;
+      if (this.admiralsError !== msg) this.log('agent', null, `admirals: ${msg}`);
+      this.admiralsError = msg;
+    }
+  }
+
+  /** The admirals block of `status --json` and `info`. */
+  private admiralsStatus(): Record<string, unknown> {
+    return {
+      user: this.config.admiral,
+      keys: this.admirals?.keys ?? [],
+      errors: [...(this.admiralsError ? [this.admiralsError] : []), ...(this.admirals?.errors ?? [])],
+      notes: this.admirals?.notes ?? [],
+      hqCommit: this.admirals?.hqCommit ?? null,
+      syncedAt: this.admirals?.syncedAt ?? null,
+    };
+  }
+
+  private async privatize(req: ControlRequest): Promise<ControlResponse> {
+    if (typeof req.key !== 'string') return { ok: false, error: 'privatize: the request carries no key' };
+    const info = await storePrivateKey(this.config.root, req.key);
+    this.sshKey = info;
+    this.log('agent', null, `privatized: git over ssh uses key ${info.fingerprint}${info.comment ? ` (${info.comment})` : ''}`);
+    this.wake?.(); // poll now: repos that refused the ship may accept it
+    return { ok: true, fingerprint: info.fingerprint, type: info.type, comment: info.comment };
   }
 
   // ------------------------------------------------------------------ deploy
@@ -549,8 +618,19 @@ export class Agent {
     switch (req.cmd) {
       case 'ping':
         return { ok: true, pid: process.pid };
-      case 'status':
-        return { ok: true, ...statusOf(this.state, this.config) };
+      case 'status': {
+        const doc = statusOf(this.state, this.config);
+        if (this.sshKey === undefined) this.sshKey = await privatizedKey(this.config.root);
+        return {
+          ok: true, ...doc,
+          ship: { ...doc.ship, admirals: this.admiralsStatus(), sshKey: this.sshKey?.fingerprint ?? null },
+        };
+      }
+      case 'admirals':
+        if (this.sshKey === undefined) this.sshKey = await privatizedKey(this.config.root);
+        return { ok: true, admirals: this.admiralsStatus(), sshKey: this.sshKey };
+      case 'privatize':
+        return this.privatize(req);
       case 'nudge':
         // A nudge is also how a person says "try the failed version again".
         for (const s of Object.values(this.state.services)) s.failedKey = undefined;
