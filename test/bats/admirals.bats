@@ -181,6 +181,23 @@ teardown_file() {
   [[ "$output" == *"0 keys"*"holds no valid public key"* ]]
 }
 
+@test "without sudo installed the keys still apply and the error says to install sudo" {
+  # A PATH with every tool admiral-sync uses except sudo and visudo.
+  bin="$SP_TMP/nosudo-bin"
+  mkdir -p "$bin" "$SP_TMP/ak"
+  for tool in bash env getent mktemp find sort grep stat ssh-keygen useradd usermod cut id install cat chown chmod mv rm tr; do
+    ln -sf "$(command -v "$tool")" "$bin/$tool"
+  done
+  cp "$KEYS/bob.pub" "$SP_TMP/ak/bob.pub"
+  run env PATH="$bin" "$REPO_ROOT/lib/sh/admiral-sync" "$ADM" "$SP_TMP/ak"
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"sudo is not installed: admiral $ADM cannot use sudo (install the sudo package"* ]]
+  [[ "$output" == *"bob@test"* ]]
+  run adm_ssh "$KEYS/bob" true
+  [ "$status" -eq 0 ]
+}
+
 @test "a service repo served only over ssh fails with a clear error, then deploys after privatize" {
   run sp_wait_status "/priv +failed .*Permission denied \(publickey\).*starphleet privatize PRIVATE_KEY_FILE" 30
   echo "$output"
