@@ -118,6 +118,7 @@ teardown_file() {
   run wait_login "$KEYS/alice"
   echo "$output"
   [ "$status" -eq 0 ]
+  # shellcheck disable=SC2016 # expanded by the admiral's shell
   run adm_ssh "$KEYS/alice" 'sudo -n id -u; id -un; echo "$SHELL"'
   [ "$status" -eq 0 ]
   [ "${lines[0]}" = "0" ]
@@ -165,7 +166,8 @@ teardown_file() {
   [ "$status" -eq 0 ]
   run adm_ssh "$KEYS/leaked" true
   [ "$status" -ne 0 ]
-  ! grep -q "PRIVATE" "$(getent passwd "$ADM" | cut -d: -f6)/.ssh/authorized_keys"
+  run grep -c "PRIVATE" "$(getent passwd "$ADM" | cut -d: -f6)/.ssh/authorized_keys"
+  [ "$output" = "0" ]
   run "$STARPHLEET" info --root "$SP_ROOT"
   [[ "$output" == *"1 key"*"bob@test"* ]]
   [[ "$output" == *"error: authorized_keys/not a key.pub"* ]]
@@ -228,5 +230,7 @@ teardown_file() {
   run "$STARPHLEET" status --json --root "$SP_ROOT"
   [[ "$output" == *"\"sshKey\": \"$fp\""* ]]
   [[ "$output" != *"$secret"* ]]
-  ! grep -rqF "$secret" "$SP_TMP/agent.log" "$SP_ROOT/logs"
+  run grep -rlF "$secret" "$SP_TMP/agent.log" "$SP_ROOT/logs"
+  [ "$status" -eq 1 ]
+  [ -z "$output" ]
 }
