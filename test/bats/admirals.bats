@@ -234,3 +234,26 @@ teardown_file() {
   [ "$status" -eq 1 ]
   [ -z "$output" ]
 }
+
+@test "after privatize the headquarters itself can be private: served over ssh only, it still deploys admirals" {
+  git clone -q --bare "$SP_REPOS/hq.git" "$GIT_HOME/hq.git"
+  chown -R "$GITU:$GITU" "$GIT_HOME/hq.git"
+  kill "$(cat "$SP_TMP/agent.pid")"
+  for _ in $(seq 1 50); do kill -0 "$(cat "$SP_TMP/agent.pid")" 2>/dev/null || break; sleep 0.1; done
+  # The last --headquarters wins over the helper's file:// one.
+  sp_start_ship --admiral "$ADM" --headquarters "ssh://$GITU@127.0.0.1:$SSHD_PORT$GIT_HOME/hq.git"
+  cp "$KEYS/alice.pub" "$SP_WORK/hq/authorized_keys/alice.pub"
+  git -C "$SP_WORK/hq" add -A
+  git -C "$SP_WORK/hq" commit -q -m "alice is back, through the private HQ"
+  # Pushed the way a person would: over ssh, as the git user (git-shell).
+  GIT_SSH_COMMAND="ssh -i $KEYS/ship -o IdentitiesOnly=yes -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR" \
+    git -C "$SP_WORK/hq" push -q "ssh://$GITU@127.0.0.1:$SSHD_PORT$GIT_HOME/hq.git" main
+  commit=$(git -C "$SP_WORK/hq" rev-parse HEAD)
+  run sp_wait_status "headquarters ssh://.*hq.git @ ${commit:0:12}" 30
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [[ "$output" != *"ERROR"* ]]
+  run wait_login "$KEYS/alice"
+  echo "$output"
+  [ "$status" -eq 0 ]
+}
