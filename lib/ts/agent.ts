@@ -13,6 +13,8 @@ import {
 } from './container.js';
 import { serveControl } from './control-server.js';
 import { describeCheck, probe, waitHealthy } from './healthcheck.js';
+import { HoldProxy, type HoldTarget } from './hold-proxy.js';
+import { afterFailure, describeRetry, due, type RetryState } from './retry-backoff.js';
 import { scanHeadquarters, type FoundService } from './hq-scan.js';
 import type { Logger } from './log.js';
 import { allocateIp, macForIp, parseSubnet, type Subnet } from './network.js';
@@ -65,6 +67,11 @@ export class Agent {
   private restartAt = new Map<string, number>();
   private health = new Map<string, { at: number; failures: number; last: string }>();
   private drainTimers = new Map<string, NodeJS.Timeout>();
+  private watchRunning: Promise<void> | null = null;
+  private readonly hold: HoldProxy;
+  private lastHoldFlush = new Map<string, number>();
+  /** Unreachable repos ('hq' or a service path): fetched again only when due. */
+  private fetchRetry = new Map<string, RetryState>();
   /** Admirals (issue 6): the last sync's report, its HQ commit, a fatal sync error. */
   private admirals: AdmiralsReport | null = null;
   private admiralsCommit: string | null = null;
@@ -76,6 +83,10 @@ export class Agent {
     this.paths = shipPaths(config.root);
     this.subnet = parseSubnet(config.subnet);
     this.state = loadState(this.paths.state);
+    this.hold = new HoldProxy(this.paths.holdSockets, {
+      waitForService: (id) => this.waitForService(id),
+      onHold: (id) => this.onHold(id),
+    });
   }
 
   private save(): void {
@@ -130,6 +141,7 @@ export class Agent {
     this.wake?.();
     for (const t of this.drainTimers.values()) clearTimeout(t);
     this.server?.close();
+    this.hold.close();
     rmSync(this.paths.controlSocket, { force: true });
     if (readPid(this.paths.agentPid) === process.pid) rmSync(this.paths.agentPid, { force: true });
     this.save();
@@ -170,7 +182,7 @@ export class Agent {
     await this.pollHeadquarters();
     await this.pollAdmirals();
     await Promise.all(Object.values(this.state.services).map((s) => this.pollService(s)));
-    await this.watchContainers();
+    await this.watchSoon();
     await this.watchNginx();
     this.save();
   }
@@ -178,15 +190,23 @@ export class Agent {
   private async pollHeadquarters(): Promise<void> {
     const hq = parseGitUrl(this.config.headquarters ?? '');
     let commit: string;
+    if (!due(this.fetchRetry.get('hq'), Date.now())) return;
     try {
       commit = await syncRepo(assets().sh, hq, this.paths.hqCache, this.gitEnv());
     } catch (err) {
+      // Keep serving the last known orders; try again with backoff.
       const msg = `headquarters ${this.config.headquarters}: ${await this.explainGit(err as Error)}`;
-      if (this.state.hqError !== msg) this.log('agent', null, msg);
+      if (this.state.hqError !== msg) this.log('agent', null, `${msg} (serving the last known orders; retrying with backoff)`);
       this.state.hqError = msg;
+      const retry = afterFailure(this.fetchRetry.get('hq'), Date.now(), this.config.pulseSeconds * 1000);
+      this.fetchRetry.set('hq', retry);
+      this.state.hqRetry = describeRetry(retry);
       return;
     }
+    if (this.state.hqError) this.log('agent', null, `headquarters ${this.config.headquarters} reachable again`);
+    this.fetchRetry.delete('hq');
     this.state.hqError = undefined;
+    this.state.hqRetry = undefined;
     // Orders are read on every HQ change, and once per agent start.
     if (commit === this.state.hqCommit && this.scannedOnce) return;
     this.scannedOnce = true;
@@ -236,15 +256,26 @@ export class Agent {
     const orders = s.orders;
     if (!orders || s.ordersError) return;
     let commit: string;
+    const retryKey = `${s.path} ${orders.autodeploy.url}`;
+    if (!due(this.fetchRetry.get(retryKey), Date.now())) return;
     try {
       commit = await syncRepo(assets().sh, orders.autodeploy, this.paths.repo(s.id), this.gitEnv());
     } catch (err) {
       const msg = `${s.ordersFile}: ${await this.explainGit(err as Error)}`;
-      if (s.lastError !== msg) this.log('agent', s.path, msg);
+      if (s.lastError !== msg) this.log('agent', s.path, `${msg}${s.serving ? ' (the serving version keeps serving)' : ''}; retrying with backoff`);
       s.lastError = msg;
+      const retry = afterFailure(this.fetchRetry.get(retryKey), Date.now(), this.config.pulseSeconds * 1000);
+      this.fetchRetry.set(retryKey, retry);
+      s.fetchRetry = describeRetry(retry);
       if (!s.serving) s.state = 'failed';
       return;
     }
+    if (this.fetchRetry.delete(retryKey)) {
+      this.log('agent', s.path, `${orders.autodeploy.url} reachable again`);
+      if (s.lastError?.startsWith(`${s.ordersFile}: `)) s.lastError = undefined;
+      if (!s.serving && s.state === 'failed' && !s.failedKey) s.state = 'pending';
+    }
+    s.fetchRetry = undefined;
     s.commit = commit;
     const key = deployKey(commit, orders.hash);
     const serving = s.serving ? this.state.containers[s.serving] : undefined;
@@ -317,7 +348,8 @@ export class Agent {
     const info = await storePrivateKey(this.config.root, req.key);
     this.sshKey = info;
     this.log('agent', null, `privatized: git over ssh uses key ${info.fingerprint}${info.comment ? ` (${info.comment})` : ''}`);
-    this.wake?.(); // poll now: repos that refused the ship may accept it
+    this.fetchRetry.clear(); // repos that refused the ship may accept it now: poll them at once
+    this.wake?.();
     return { ok: true, fingerprint: info.fingerprint, type: info.type, comment: info.comment };
   }
 
@@ -512,7 +544,7 @@ export class Agent {
         this.log('agent', c.servicePath, `${c.name} ${why}; restarting in ${delay / 1000} s`);
         const s = this.serviceOf(c);
         if (s) s.lastError = `${c.name} ${why}`;
-        setTimeout(() => { this.wake?.(); }, delay + 10);
+        setTimeout(() => { void this.watchSoon(); }, delay + 10);
       } else if (Date.now() >= due) {
         this.restartAt.delete(c.name);
         c.restarts += 1;
@@ -566,6 +598,48 @@ export class Agent {
     this.log('agent', c.servicePath, `restarted ${c.name} (restart ${c.restarts})`);
   }
 
+  /** Look at the containers now (one look at a time); also run every pulse. */
+  private watchSoon(): Promise<void> {
+    if (!this.watchRunning) {
+      this.watchRunning = this.watchContainers()
+        .catch((err: Error) => this.log('agent', null, `watching containers failed: ${err.message}`))
+        .finally(() => { this.watchRunning = null; this.save(); });
+    }
+    return this.watchRunning;
+  }
+
+  /** A request is waiting in the hold: its container did not take the connection. */
+  private onHold(serviceId: string): void {
+    void this.watchSoon();
+    const s = Object.values(this.state.services).find((x) => x.id === serviceId);
+    const c = s?.serving ? this.state.containers[s.serving] : undefined;
+    const last = this.lastHoldFlush.get(serviceId) ?? 0;
+    if (c && Date.now() - last > 1000) {
+      // A stopped container's neighbour entry makes connects hang until it
+      // expires; without it they fail at once and go straight to the hold.
+      this.lastHoldFlush.set(serviceId, Date.now());
+      void runOrThrow('ip', ['neigh', 'flush', 'to', c.ip, 'dev', this.config.bridge]).catch(() => undefined);
+    }
+  }
+
+  /** Until the service's serving container answers its healthcheck (or its budget runs out). */
+  private async waitForService(serviceId: string): Promise<HoldTarget | null> {
+    const s0 = Object.values(this.state.services).find((x) => x.id === serviceId);
+    const budgetMs = (s0?.orders?.healthcheckTimeoutSeconds ?? 60) * 1000;
+    const deadline = Date.now() + budgetMs;
+    while (Date.now() < deadline && !this.stopping) {
+      const s = Object.values(this.state.services).find((x) => x.id === serviceId);
+      if (!s) return null;
+      const c = s.serving ? this.state.containers[s.serving] : undefined;
+      if (c?.healthUrl && c.state === 'online' && !this.restartAt.has(c.name) && exitStatus(this.paths, c.name) === null) {
+        const r = await probe(c.healthUrl, 1000);
+        if (r.ok) return { host: c.ip, port: c.port };
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    return null;
+  }
+
   private async watchNginx(): Promise<void> {
     if (!nginxRunning(this.paths.nginx)) {
       this.log('agent', null, 'nginx is not running; starting it');
@@ -580,7 +654,12 @@ export class Agent {
     for (const s of Object.values(this.state.services)) {
       const name = this.switching.get(s.path) ?? s.serving;
       const c = name ? this.state.containers[name] : undefined;
-      if (c) routes.push({ path: s.path, serviceId: s.id, container: c.name, upstreams: [`${c.ip}:${c.port}`] });
+      if (c) {
+        routes.push({
+          path: s.path, serviceId: s.id, container: c.name, upstreams: [`${c.ip}:${c.port}`],
+          holdSocket: this.hold.socketPath(s.id),
+        });
+      }
     }
     return routes.sort((a, b) => a.path.localeCompare(b.path));
   }
@@ -590,12 +669,14 @@ export class Agent {
     const run = async (): Promise<void> => {
       this.state.nginxGeneration += 1;
       const generation = this.state.nginxGeneration;
+      const routes = this.routes();
+      await this.hold.ensure(routes.map((r) => r.serviceId));
       const config = renderNginxConfig({
         listenPort: this.config.httpPort,
         prefix: this.paths.nginx,
         controlSocket: this.paths.nginxControlSocket,
         generation,
-        routes: this.routes(),
+        routes,
         workerShutdownTimeoutSeconds: Math.max(40, this.config.drainSeconds + 10),
         listenAddresses: ipv6Available() ? undefined : ['0.0.0.0'],
       }, assets().templates);
@@ -634,6 +715,7 @@ export class Agent {
       case 'nudge':
         // A nudge is also how a person says "try the failed version again".
         for (const s of Object.values(this.state.services)) s.failedKey = undefined;
+        this.fetchRetry.clear();
         if (this.pollRunning) await this.pollRunning;
         await this.pollOnce();
         return { ok: true };

@@ -46,6 +46,7 @@ export interface ServiceRecord {
   failedKey?: string;               // deploy key that failed: not retried until something changes
   failedCommit?: string;            // the commit of the version that failed
   lastError?: string;
+  fetchRetry?: string;              // its repo is unreachable: failed tries and the next one
   updatedAt: string;
 }
 
@@ -53,6 +54,7 @@ export interface ShipState {
   version: 1;
   hqCommit?: string;
   hqError?: string;
+  hqRetry?: string;                            // HQ unreachable: failed tries and the next one
   services: Record<string, ServiceRecord>;     // by path
   containers: Record<string, ContainerRecord>; // by name
   seq: number;                                 // container sequence
