@@ -31,6 +31,8 @@ import {
 } from './state.js';
 import type { ControlRequest, ControlResponse } from './transport.js';
 import { statusOf } from './status.js';
+import { syncAdmirals, type AdmiralsReport } from './admirals.js';
+import { explainGitError, gitEnv, privatizedKey, storePrivateKey, type KeyInfo } from './privatize.js';
 
 /** Failed containers kept for inspection, per service. */
 const KEEP_FAILED = 2;
@@ -70,6 +72,12 @@ export class Agent {
   private lastHoldFlush = new Map<string, number>();
   /** Unreachable repos ('hq' or a service path): fetched again only when due. */
   private fetchRetry = new Map<string, RetryState>();
+  /** Admirals (issue 6): the last sync's report, its HQ commit, a fatal sync error. */
+  private admirals: AdmiralsReport | null = null;
+  private admiralsCommit: string | null = null;
+  private admiralsError: string | undefined;
+  /** The privatize key's fingerprint (undefined: not looked up yet). */
+  private sshKey: KeyInfo | null | undefined;
 
   constructor(private readonly config: ShipConfig, private readonly log: Logger) {
     this.paths = shipPaths(config.root);
@@ -173,6 +181,7 @@ export class Agent {
 
   private async poll(): Promise<void> {
     await this.pollHeadquarters();
+    await this.pollAdmirals();
     await Promise.all(Object.values(this.state.services).map((s) => this.pollService(s)));
     await this.watchSoon();
     await this.watchNginx();
@@ -184,10 +193,10 @@ export class Agent {
     let commit: string;
     if (!due(this.fetchRetry.get('hq'), Date.now())) return;
     try {
-      commit = await syncRepo(assets().sh, hq, this.paths.hqCache);
+      commit = await syncRepo(assets().sh, hq, this.paths.hqCache, this.gitEnv());
     } catch (err) {
       // Keep serving the last known orders; try again with backoff.
-      const msg = `headquarters ${this.config.headquarters}: ${(err as Error).message}`;
+      const msg = `headquarters ${this.config.headquarters}: ${await this.explainGit(err as Error)}`;
       if (this.state.hqError !== msg) this.log('agent', null, `${msg} (serving the last known orders; retrying with backoff)`);
       this.state.hqError = msg;
       const retry = afterFailure(this.fetchRetry.get('hq'), Date.now(), this.config.pulseSeconds * 1000);
@@ -251,9 +260,9 @@ export class Agent {
     const retryKey = `${s.path} ${orders.autodeploy.url}`;
     if (!due(this.fetchRetry.get(retryKey), Date.now())) return;
     try {
-      commit = await syncRepo(assets().sh, orders.autodeploy, this.paths.repo(s.id));
+      commit = await syncRepo(assets().sh, orders.autodeploy, this.paths.repo(s.id), this.gitEnv());
     } catch (err) {
-      const msg = `${s.ordersFile}: ${(err as Error).message}`;
+      const msg = `${s.ordersFile}: ${await this.explainGit(err as Error)}`;
       if (s.lastError !== msg) this.log('agent', s.path, `${msg}${s.serving ? ' (the serving version keeps serving)' : ''}; retrying with backoff`);
       s.lastError = msg;
       const retry = afterFailure(this.fetchRetry.get(retryKey), Date.now(), this.config.pulseSeconds * 1000);
@@ -282,6 +291,67 @@ export class Agent {
       s.deploying = undefined;
       this.save();
     });
+  }
+
+  // -------------------------------------------- admirals and git over ssh
+
+  /** Every git process of the ship: the privatize key and known_hosts policy. */
+  private gitEnv(): NodeJS.ProcessEnv {
+    return gitEnv(this.config.root, this.config.knownHosts);
+  }
+
+  private async explainGit(err: Error): Promise<string> {
+    if (this.sshKey === undefined) this.sshKey = await privatizedKey(this.config.root);
+    return explainGitError(err.message, this.sshKey);
+  }
+
+  /** On each HQ change (and once per agent start): admiral user, sudo, keys. */
+  private async pollAdmirals(): Promise<void> {
+    const commit = this.state.hqCommit;
+    if (!commit || commit === this.admiralsCommit) return;
+    const snapshot = join(this.paths.hqSnapshots, commit);
+    if (!existsSync(snapshot)) return;
+    const user = this.config.admiral;
+    try {
+      const report = await syncAdmirals(assets().sh, user, snapshot, commit);
+      const before = this.admirals;
+      for (const e of report.errors) if (!before?.errors.includes(e)) this.log('agent', null, `admirals: ${e}`);
+      for (const n of report.notes) if (!before?.notes.includes(n)) this.log('agent', null, `admirals: ${n}`);
+      const fps = report.keys.map((k) => k.fingerprint).join(' ');
+      if (!before || before.keys.map((k) => k.fingerprint).join(' ') !== fps) {
+        this.log('agent', null, `admirals: ${report.keys.length} key(s) for user ${user}${fps ? `: ${fps}` : ''}`);
+      }
+      this.admirals = report;
+      this.admiralsCommit = commit;
+      this.admiralsError = undefined;
+    } catch (err) {
+      // Retried next pulse; the keys written last time stay as they are.
+      const msg = (err as Error).message;
+      if (this.admiralsError !== msg) this.log('agent', null, `admirals: ${msg}`);
+      this.admiralsError = msg;
+    }
+  }
+
+  /** The admirals block of `status --json` and `info`. */
+  private admiralsStatus(): Record<string, unknown> {
+    return {
+      user: this.config.admiral,
+      keys: this.admirals?.keys ?? [],
+      errors: [...(this.admiralsError ? [this.admiralsError] : []), ...(this.admirals?.errors ?? [])],
+      notes: this.admirals?.notes ?? [],
+      hqCommit: this.admirals?.hqCommit ?? null,
+      syncedAt: this.admirals?.syncedAt ?? null,
+    };
+  }
+
+  private async privatize(req: ControlRequest): Promise<ControlResponse> {
+    if (typeof req.key !== 'string') return { ok: false, error: 'privatize: the request carries no key' };
+    const info = await storePrivateKey(this.config.root, req.key);
+    this.sshKey = info;
+    this.log('agent', null, `privatized: git over ssh uses key ${info.fingerprint}${info.comment ? ` (${info.comment})` : ''}`);
+    this.fetchRetry.clear(); // repos that refused the ship may accept it now: poll them at once
+    this.wake?.();
+    return { ok: true, fingerprint: info.fingerprint, type: info.type, comment: info.comment };
   }
 
   // ------------------------------------------------------------------ deploy
@@ -631,8 +701,19 @@ export class Agent {
     switch (req.cmd) {
       case 'ping':
         return { ok: true, pid: process.pid };
-      case 'status':
-        return { ok: true, ...statusOf(this.state, this.config) };
+      case 'status': {
+        const doc = statusOf(this.state, this.config);
+        if (this.sshKey === undefined) this.sshKey = await privatizedKey(this.config.root);
+        return {
+          ok: true, ...doc,
+          ship: { ...doc.ship, admirals: this.admiralsStatus(), sshKey: this.sshKey?.fingerprint ?? null },
+        };
+      }
+      case 'admirals':
+        if (this.sshKey === undefined) this.sshKey = await privatizedKey(this.config.root);
+        return { ok: true, admirals: this.admiralsStatus(), sshKey: this.sshKey };
+      case 'privatize':
+        return this.privatize(req);
       case 'nudge':
         // A nudge is also how a person says "try the failed version again".
         for (const s of Object.values(this.state.services)) s.failedKey = undefined;

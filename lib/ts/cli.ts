@@ -20,6 +20,8 @@ const SHIP_OPTIONS: OptionSpec = {
   nat: { type: 'string' },
   base: { type: 'string' },
   memory: { type: 'string' },
+  admiral: { type: 'string' },
+  'known-hosts': { type: 'string' },
 };
 
 function parse(command: string, args: string[], options: OptionSpec): { flags: Flags; positionals: string[] } {
@@ -97,6 +99,17 @@ async function dispatch(argv: string[]): Promise<number> {
     }
     case 'ship':
       return ship(rest);
+    case 'privatize': {
+      const { flags, positionals } = parse('privatize', rest, { root: { type: 'string' }, phleet: { type: 'string' } });
+      const { privatize } = await import('./cmd-admirals.js');
+      return privatize(transportFor(flags), flags, positionals);
+    }
+    case 'info': {
+      const { flags, positionals } = parse('info', rest, { root: { type: 'string' }, phleet: { type: 'string' } });
+      noPositionals('info', positionals);
+      const { info } = await import('./cmd-admirals.js');
+      return info(transportFor(flags), flags);
+    }
     default:
       throw new UsageError(`unknown command '${cmd}'`);
   }
