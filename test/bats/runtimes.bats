@@ -65,10 +65,12 @@ slug_pack() {
   grep -q "using the vendored modules in vendor/" "$SP_TMP/agent.log"
 }
 
-@test "ruby: ruby-hello (Sinatra on puma) resolves its Gemfile against Debian's gems" {
+@test "ruby: ruby-hello (Sinatra on puma) resolves its Gemfile against Debian's gems and vendor/cache" {
   run sp_wait_body /ruby "^Hello from Starphleet \(Ruby 3\.[0-9.]+, Sinatra [0-9.]+\)" 300
   [ "$status" -eq 0 ]
   [ "$(slug_pack ruby)" = ruby ]
+  # the one gem Debian does not have came from the app's vendor/cache
+  grep -q "Installing starphleet-greeting 1.0.0" "$SP_TMP/agent.log"
   # served by puma, the web command the pack chose from the lock file
   grep -q "web: bundle exec puma" "$SP_TMP/agent.log"
 }

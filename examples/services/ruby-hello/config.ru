@@ -1,10 +1,11 @@
 # Starphleet sample service: a Sinatra app on puma, answering every GET on $PORT.
 require "sinatra/base"
+require "starphleet/greeting"
 
 class Hello < Sinatra::Base
   get "/*" do
     content_type "text/plain"
-    "Hello from Starphleet (Ruby #{RUBY_VERSION}, Sinatra #{Sinatra::VERSION})\n"
+    "#{Starphleet::Greeting.hello('Starphleet')} (Ruby #{RUBY_VERSION}, Sinatra #{Sinatra::VERSION})\n"
   end
 end
 
