@@ -103,7 +103,7 @@ need_root() {
 
 @test "order file lists the packs in the fixed order" {
   run cat "$PACKS/order"
-  [ "$output" = "$(printf 'nodejs\npython\nstatic\nprocfile')" ]
+  [ "$output" = "$(printf '%s\n' nodejs python ruby go php play scala clojure java dart perl apache static procfile)" ]
 }
 
 @test "detect: package.json beats index.html" {
@@ -137,7 +137,7 @@ need_root() {
 }
 
 @test "detect: other app markers keep index.html from being static" {
-  run "$SH/buildpack-detect" "$(app go go.mod index.html)" "$PACKS"
+  run "$SH/buildpack-detect" "$(app rust Cargo.toml index.html)" "$PACKS"
   [ "$status" -eq 1 ]
 }
 
@@ -152,7 +152,7 @@ need_root() {
   run --separate-stderr "$SH/buildpack-detect" "$(app empty)" "$PACKS"
   [ "$status" -eq 1 ]
   [ "$output" = "" ]
-  [ "$stderr" = "no buildpack detected for this app (tried: nodejs python static procfile)" ]
+  [ "$stderr" = "no buildpack detected for this app (tried: nodejs python ruby go php play scala clojure java dart perl apache static procfile)" ]
 }
 
 @test "detect: usage error" {
@@ -373,7 +373,7 @@ EOF
 @test "build-in-container: nothing detected fails with one clear line" {
   run --separate-stderr "$SH/build-in-container" "$(app nothing)" "$T/cache" "" "$T/meta" "$PACKS"
   [ "$status" -eq 1 ]
-  [ "$stderr" = "!     no buildpack detected for this app (tried: nodejs python static procfile)" ]
+  [ "$stderr" = "!     no buildpack detected for this app (tried: nodejs python ruby go php play scala clojure java dart perl apache static procfile)" ]
   [ ! -e "$T/meta/buildpack" ]
 }
 
