@@ -136,11 +136,12 @@ async function ship(args: string[]): Promise<number> {
       return buildBase(resolveRoot(flags, process.env), flags.debian ? 'debian' : 'host', Boolean(flags.rebuild));
     }
     case 'supervise': {
-      const { flags, positionals } = parse('ship supervise', rest, { root: { type: 'string' } });
+      const { flags, positionals } = parse('ship supervise', rest, { root: { type: 'string' }, 'secrets-stdin': { type: 'boolean' } });
       if (positionals.length !== 1) throw new UsageError('ship supervise: needs exactly one container NAME');
-      const { supervise } = await import('./supervisor.js');
+      const { supervise, readSecretEnv } = await import('./supervisor.js');
       const { assets } = await import('./assets.js');
-      return supervise(shipPaths(resolveRoot(flags, process.env)), assets().sh, positionals[0], ['/starphleet/app-start']);
+      const secretEnv = flags['secrets-stdin'] ? await readSecretEnv(process.stdin) : {};
+      return supervise(shipPaths(resolveRoot(flags, process.env)), assets().sh, positionals[0], ['/starphleet/app-start'], secretEnv);
     }
     case 'control': {
       const { flags, positionals } = parse('ship control', rest, { root: { type: 'string' } });

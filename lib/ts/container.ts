@@ -12,6 +12,7 @@ import {
 import type { ShipPaths } from './paths.js';
 import { runOrThrow } from './sh.js';
 import { self } from './self.js';
+import { SECRET_ENV_CHUNKS } from './secrets-crypto.js';
 
 export const APP_UID = 10000;
 
@@ -84,6 +85,8 @@ export async function prepareAppContainer(paths: ShipPaths, input: AppContainerI
       bindMount(input.shDir, 'starphleet', true),
       bindMount(join(dir, 'env'), 'starphleet-env', true),
     ],
+    // Phleet secrets reach the app through lxc-execute's environment only.
+    passEnv: Array.from({ length: SECRET_ENV_CHUNKS }, (_, i) => `STARPHLEET_SECRETS_${i}`),
   }, input.lxcDir);
   writeFileSync(join(dir, 'config'), config);
 }
@@ -127,14 +130,21 @@ export async function prepareBuildContainer(paths: ShipPaths, input: BuildContai
   writeFileSync(join(dir, 'config'), config);
 }
 
-/** Start the container under its own detached supervisor process. */
-export function startSupervised(paths: ShipPaths, root: string, name: string): void {
+/**
+ * Start the container under its own detached supervisor process. secretEnv
+ * (the STARPHLEET_SECRETS_* variables) goes to the supervisor through a pipe
+ * on its stdin, never argv or a file; it hands them to lxc-execute's
+ * environment, where the container's name-only lxc.environment lines pick them up.
+ */
+export function startSupervised(paths: ShipPaths, root: string, name: string, secretEnv: Record<string, string> = {}): void {
   const [cmd, ...args] = self();
-  const child = spawn(cmd, [...args, 'ship', 'supervise', '--root', root, name], {
+  const child = spawn(cmd, [...args, 'ship', 'supervise', '--root', root, '--secrets-stdin', name], {
     detached: true,
-    stdio: 'ignore',
+    stdio: ['pipe', 'ignore', 'ignore'],
     env: { PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin', LANG: 'C.UTF-8' },
   });
+  child.stdin?.on('error', () => undefined);
+  child.stdin?.end(JSON.stringify(secretEnv));
   child.unref();
 }
 

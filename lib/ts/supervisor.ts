@@ -6,8 +6,26 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { CappedLog } from './capped-log.js';
 import type { ShipPaths } from './paths.js';
+import { SECRET_ENV_CHUNKS } from './secrets-crypto.js';
 
-export async function supervise(paths: ShipPaths, shDir: string, name: string, command: string[]): Promise<number> {
+/** The secret variables the agent pipes to a supervisor's stdin (a JSON object of strings). */
+export async function readSecretEnv(input: NodeJS.ReadableStream): Promise<Record<string, string>> {
+  let text = '';
+  input.setEncoding('utf8');
+  for await (const chunk of input) text += chunk as string;
+  if (text.trim() === '') return {};
+  const parsed = JSON.parse(text) as Record<string, unknown>;
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(parsed)) if (/^STARPHLEET_SECRETS_\d+$/.test(k) && typeof v === 'string') env[k] = v;
+  return env;
+}
+
+/** An app container's config names these variables, so lxc-execute needs them set (empty: no secrets). */
+function emptySecretEnv(): Record<string, string> {
+  return Object.fromEntries(Array.from({ length: SECRET_ENV_CHUNKS }, (_, i) => [`STARPHLEET_SECRETS_${i}`, '']));
+}
+
+export async function supervise(paths: ShipPaths, shDir: string, name: string, command: string[], secretEnv: Record<string, string> = {}): Promise<number> {
   mkdirSync(paths.supervisors, { recursive: true });
   mkdirSync(paths.logs, { recursive: true });
   rmSync(paths.supervisorExit(name), { force: true });
@@ -15,7 +33,7 @@ export async function supervise(paths: ShipPaths, shDir: string, name: string, c
   const log = new CappedLog(paths.containerLog(name));
   const child = spawn(`${shDir}/container-run`, [paths.lxcpath, name, ...command], {
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', LANG: 'C.UTF-8' },
+    env: { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', LANG: 'C.UTF-8', ...emptySecretEnv(), ...secretEnv },
   });
   // Signals to the supervisor are for the container, not for us.
   for (const sig of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) {

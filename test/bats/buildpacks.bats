@@ -465,15 +465,16 @@ build_with() {
   echo 'FROM_PROFILE="profile at $HOME"' >"$T/app/.profile.d/a.sh"
   chown -R 10000:10000 "$T/app"
   printf "export PORT='4321'\nexport GREETING='hi there'\n" >"$T/env/orders.env"
-  printf "export PORT='9999'\nexport SECRET='s3cr;et'\n" >"$T/env/secrets.env"
-  chmod 600 "$T/env/orders.env" "$T/env/secrets.env" # root-only: handed over as open files
-  echo 'echo "$(id -u):$(id -g):$(id -G) $PORT $HOME $PWD $STACK|$FROM_ENV|$FROM_PROFILE|$GREETING|$SECRET"; readlink /proc/$$/fd/* || true' >"$T/env/web"
-  run env STARPHLEET_ENV_DIR="$T/env" STARPHLEET_APP_DIR="$T/app" "$SH/app-start"
+  chmod 600 "$T/env/orders.env" # root-only: handed over as an open file
+  # Secrets arrive only in the environment: base64 of export lines, in chunks.
+  secrets=$(printf "export PORT='9999'\nexport SECRET='s3cr;et'\n" | base64 -w0)
+  echo 'echo "$(id -u):$(id -g):$(id -G) $PORT $HOME $PWD $STACK|$FROM_ENV|$FROM_PROFILE|$GREETING|$SECRET|${STARPHLEET_SECRETS_0-gone}"; readlink /proc/$$/fd/* || true' >"$T/env/web"
+  run env STARPHLEET_ENV_DIR="$T/env" STARPHLEET_APP_DIR="$T/app" STARPHLEET_SECRETS_0="${secrets:0:10}" STARPHLEET_SECRETS_1="${secrets:10}" "$SH/app-start"
   echo "$output"
   [ "$status" -eq 0 ]
-  [ "${lines[0]}" = "10000:10000:10000 4321 $T/app $T/app starphleet-host|dotenv|profile at $T/app|hi there|s3cr;et" ]
-  # the env files are not left open for the app
-  [[ "$output" != *orders.env* && "$output" != *secrets.env* ]]
+  [ "${lines[0]}" = "10000:10000:10000 4321 $T/app $T/app starphleet-host|dotenv|profile at $T/app|hi there|s3cr;et|gone" ]
+  # the env file is not left open for the app
+  [[ "$output" != *orders.env* ]]
 }
 
 @test "app-start: the web command becomes the process; errors are one line" {
