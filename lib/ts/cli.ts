@@ -97,6 +97,14 @@ async function dispatch(argv: string[]): Promise<number> {
     }
     case 'ship':
       return ship(rest);
+    case 'init':
+    case 'info':
+    case 'set':
+    case 'unset':
+    case 'secrets': {
+      const { secretsCommand } = await import('./cmd-secrets.js');
+      return secretsCommand(cmd, rest);
+    }
     default:
       throw new UsageError(`unknown command '${cmd}'`);
   }

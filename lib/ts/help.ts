@@ -1,4 +1,6 @@
 // Help texts: `starphleet --help` and `starphleet help CMD`.
+import { SECRETS_HELP, SECRETS_HELP_SUMMARY } from './help-secrets.js';
+
 export const VERSION = '0.1.0';
 
 export const HELP = `starphleet ${VERSION} — container-based continuous deployment from a git headquarters
@@ -13,6 +15,8 @@ Ship (run on the machine that serves):
 Phleet:
   status           services on the ship: path, state, repo@commit, container, error
   nudge            poll the headquarters and services now instead of at the next pulse
+
+${SECRETS_HELP_SUMMARY}
 
 Other:
   help COMMAND     help for one command
@@ -66,6 +70,7 @@ Exit status 1 when any service is failed.`,
 
 Polls the headquarters and every service repo now, instead of waiting for the
 next pulse. Returns when the poll is done (deploys it started go on).`,
+  ...SECRETS_HELP,
   help: 'usage: starphleet help COMMAND',
   version: 'usage: starphleet version',
 };
