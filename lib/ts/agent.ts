@@ -272,7 +272,9 @@ export class Agent {
       this.save();
       const slug = readSlug(this.paths, s.id, commit) ?? await this.withBuildSlot(() => {
         this.log('build', s.path, `building ${orders.autodeploy.url} at ${commit.slice(0, 12)}`);
-        return ensureSlug(this.buildContext(), s.id, commit, base, orders.env, (line) => this.log('build', s.path, line));
+        // The build sees the same values as the app: orders exports, then phleet secrets (ENV_DIR, on a tmpfs).
+        const buildEnv: Record<string, string | Buffer> = { ...orders.env, ...this.secrets.values(), PORT: String(orders.port) };
+        return ensureSlug(this.buildContext(), s.id, commit, base, buildEnv, (line) => this.log('build', s.path, line));
       });
 
       s.state = 'starting';

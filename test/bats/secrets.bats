@@ -91,6 +91,22 @@ serving() {
   [[ "$output" == *'"BY_ORDERS":"orders"'* && *'"leftovers":[]'* ]]
 }
 
+@test "the build sees orders and secrets in ENV_DIR, on a tmpfs that is gone after the build" {
+  # The nodejs buildpack exports ENV_DIR to the app's build script, which
+  # records the filesystem type, a hash of the secret (never the value) and an orders export.
+  sp_repo envbuild "$REPO_ROOT/test/fixtures/services/env-build" >/dev/null
+  sp_orders packed 8000 envbuild "export BY_ORDERS=orders-for-build"
+  sp_commit hq "add packed" >/dev/null
+  run sp_wait_body /packed/envdir.txt 'tmpfs' 120
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [ "${lines[0]}" = tmpfs ]
+  [ "${lines[1]}" = "$(printf '%s' 'secret-sekrit-41' | sha256sum | cut -d' ' -f1)" ]
+  [ "${lines[2]}" = orders-for-build ]
+  [ -z "$(ls -A "$SP_ROOT/builds")" ]
+  [ "$(grep -c " $SP_ROOT/" /proc/mounts)" -eq 0 ]
+}
+
 @test "a value with newlines, quotes, \$ and backslashes (from stdin) arrives byte-exact" {
   val=$'first line sekrit-multi-77\nit\'s "quoted" $HOME `date` \\ and \'\'\n\ttab\n'
   printf '%s' "$val" | "$STARPHLEET" set MULTI -
