@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 import { resolveRoot, resolveShipConfig, UsageError, type Flags } from './config.js';
 import { HELP, helpFor, VERSION } from './help.js';
 import { shipPaths } from './paths.js';
+import { profileShipRoot, starphleetHome } from './profile.js';
 import { LocalSocketTransport, ShipUnreachable, type ShipTransport } from './transport.js';
 
 export class Failure extends Error {}
@@ -38,9 +39,12 @@ function parse(command: string, args: string[], options: OptionSpec): { flags: F
 
 class HelpShown extends Error {}
 
-/** The transport to the ship this command is about (local socket for now). */
+/** The transport to the ship this command is about (local socket for now): --root > STARPHLEET_ROOT > the phleet profile's ship > default. */
 export function transportFor(flags: Flags): ShipTransport {
-  return new LocalSocketTransport(shipPaths(resolveRoot(flags, process.env)).controlSocket);
+  const explicit = typeof flags.root === 'string' || Boolean(process.env.STARPHLEET_ROOT);
+  const fromProfile = explicit && flags.phleet === undefined ? null : profileShipRoot(starphleetHome(), flags.phleet as string | undefined);
+  const root = explicit ? resolveRoot(flags, process.env) : fromProfile ?? resolveRoot(flags, process.env);
+  return new LocalSocketTransport(shipPaths(root).controlSocket);
 }
 
 function noPositionals(command: string, positionals: string[]): void {
@@ -88,7 +92,7 @@ async function dispatch(argv: string[]): Promise<number> {
     case 'status':
       return status(rest);
     case 'nudge': {
-      const { flags, positionals } = parse('nudge', rest, { root: { type: 'string' } });
+      const { flags, positionals } = parse('nudge', rest, { root: { type: 'string' }, phleet: { type: 'string' } });
       noPositionals('nudge', positionals);
       const res = await transportFor(flags).request({ cmd: 'nudge' }, 120_000);
       if (!res.ok) throw new Failure(res.error ?? 'nudge failed');
@@ -111,7 +115,7 @@ async function dispatch(argv: string[]): Promise<number> {
 }
 
 async function status(args: string[]): Promise<number> {
-  const { flags, positionals } = parse('status', args, { root: { type: 'string' }, json: { type: 'boolean' } });
+  const { flags, positionals } = parse('status', args, { root: { type: 'string' }, phleet: { type: 'string' }, json: { type: 'boolean' } });
   noPositionals('status', positionals);
   const res = await transportFor(flags).request({ cmd: 'status' });
   if (!res.ok) throw new Failure(res.error ?? 'status failed');

@@ -23,7 +23,7 @@ Other:
   version          print the version
 
 Every command that talks to a ship finds it the same way:
-  --root DIR > STARPHLEET_ROOT > /var/starphleet
+  --root DIR > STARPHLEET_ROOT > the phleet profile's ships (--phleet NAME) > /var/starphleet
 
 Exit status: 0 ok, 1 failure, 2 usage error.`;
 
@@ -60,13 +60,13 @@ Internal: holds one container's output and exit status; started by the agent.
 
 Relays one control request line from stdin to the ship agent and prints its
 answer: the control channel carried over ssh.`,
-  status: `usage: starphleet status [--json] [--root DIR]
+  status: `usage: starphleet status [--json] [--root DIR] [--phleet NAME]
 
 One line per service: path, state (pending, building, starting, checking,
 online, failed), repo#ref@commit, serving container, restarts, last error.
 --json prints the same as a JSON document (see docs/status.md).
 Exit status 1 when any service is failed.`,
-  nudge: `usage: starphleet nudge [--root DIR]
+  nudge: `usage: starphleet nudge [--root DIR] [--phleet NAME]
 
 Polls the headquarters and every service repo now, instead of waiting for the
 next pulse. Returns when the poll is done (deploys it started go on).`,

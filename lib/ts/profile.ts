@@ -114,3 +114,23 @@ export function markUsed(home: string, name: string): void {
   mkdirSync(home, { recursive: true, mode: 0o700 });
   writeFileSync(join(home, 'last-used'), `${name}\n`);
 }
+
+/**
+ * The ship root a phleet profile points at, for commands that reach one
+ * ship (status, nudge): null when there is no profile to ask (or several and
+ * none chosen). An unknown --phleet is an error.
+ */
+export function profileShipRoot(home: string, wanted?: string): string | null {
+  const names = profileNames(home);
+  let name = wanted;
+  if (name !== undefined && !names.includes(name)) {
+    throw new Error(`unknown phleet '${name}' (${names.length ? `known: ${names.join(', ')}` : `none in ${home}`})`);
+  }
+  if (name === undefined) {
+    const last = existsSync(join(home, 'last-used')) ? readFileSync(join(home, 'last-used'), 'utf8').trim() : '';
+    name = names.length === 1 ? names[0] : names.includes(last) ? last : undefined;
+  }
+  if (name === undefined) return null;
+  const p = JSON.parse(readFileSync(join(phleetsDir(home), name, 'profile.json'), 'utf8')) as Profile;
+  return p.ships[0] ?? null;
+}

@@ -42,6 +42,13 @@ serving() {
   [[ "$output" == *"ship:         $SP_ROOT (ship key SHA256:"* ]]
   [[ "$output" != *PRIVATE* ]]
   [[ "$output" != *"$(sed -n 2p "$key")"* ]]
+  # other commands find the ship through the profile too
+  run "$STARPHLEET" status --phleet test
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"/envecho"*"online"* ]]
+  run "$STARPHLEET" status --phleet nosuch
+  [ "$status" -eq 1 ]
+  [[ "$output" == *"unknown phleet 'nosuch' (known: test)"* ]]
 }
 
 @test "layering: .env, then .profile.d, then orders; no secret yet" {
