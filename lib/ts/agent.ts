@@ -295,7 +295,7 @@ export class Agent {
         shDir: assets().sh, lxcDir: assets().lxc,
       });
       await runOrThrow('ip', ['neigh', 'flush', 'to', ip, 'dev', this.config.bridge]).catch(() => undefined);
-      startSupervised(this.paths, this.config.root, name, this.secrets.injectionEnv());
+      startSupervised(this.paths, this.config.root, name, this.secrets.exportLines());
       this.log('agent', s.path, `started ${name} at ${ip}:${orders.port}`);
 
       s.state = 'checking';
@@ -507,12 +507,12 @@ export class Agent {
   }
 
   /** A crash restart gets the current secrets; if they cannot be read, it starts without them and says so. */
-  private secretsForRestart(c: ContainerRecord): Record<string, string> {
+  private secretsForRestart(c: ContainerRecord): Buffer {
     try {
-      return this.secrets.injectionEnv();
+      return this.secrets.exportLines();
     } catch (err) {
       this.log('agent', c.servicePath, `phleet secrets unreadable for ${c.name}: ${(err as Error).message}`);
-      return {};
+      return Buffer.alloc(0);
     }
   }
 

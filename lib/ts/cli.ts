@@ -150,10 +150,10 @@ async function ship(args: string[]): Promise<number> {
     case 'supervise': {
       const { flags, positionals } = parse('ship supervise', rest, { root: { type: 'string' }, 'secrets-stdin': { type: 'boolean' } });
       if (positionals.length !== 1) throw new UsageError('ship supervise: needs exactly one container NAME');
-      const { supervise, readSecretEnv } = await import('./supervisor.js');
+      const { supervise, readSecrets } = await import('./supervisor.js');
       const { assets } = await import('./assets.js');
-      const secretEnv = flags['secrets-stdin'] ? await readSecretEnv(process.stdin) : {};
-      return supervise(shipPaths(resolveRoot(flags, process.env)), assets().sh, positionals[0], ['/starphleet/app-start'], secretEnv);
+      const secrets = flags['secrets-stdin'] ? await readSecrets(process.stdin) : Buffer.alloc(0);
+      return supervise(shipPaths(resolveRoot(flags, process.env)), assets().sh, positionals[0], ['/starphleet/app-start', '--secrets-fd', '3'], secrets);
     }
     case 'control': {
       const { flags, positionals } = parse('ship control', rest, { root: { type: 'string' } });

@@ -12,7 +12,6 @@ import {
 import type { ShipPaths } from './paths.js';
 import { runOrThrow } from './sh.js';
 import { self } from './self.js';
-import { SECRET_ENV_CHUNKS } from './secrets-crypto.js';
 
 export const APP_UID = 10000;
 
@@ -85,8 +84,6 @@ export async function prepareAppContainer(paths: ShipPaths, input: AppContainerI
       bindMount(input.shDir, 'starphleet', true),
       bindMount(join(dir, 'env'), 'starphleet-env', true),
     ],
-    // Phleet secrets reach the app through lxc-execute's environment only.
-    passEnv: Array.from({ length: SECRET_ENV_CHUNKS }, (_, i) => `STARPHLEET_SECRETS_${i}`),
   }, input.lxcDir);
   writeFileSync(join(dir, 'config'), config);
 }
@@ -131,12 +128,13 @@ export async function prepareBuildContainer(paths: ShipPaths, input: BuildContai
 }
 
 /**
- * Start the container under its own detached supervisor process. secretEnv
- * (the STARPHLEET_SECRETS_* variables) goes to the supervisor through a pipe
- * on its stdin, never argv or a file; it hands them to lxc-execute's
- * environment, where the container's name-only lxc.environment lines pick them up.
+ * Start the container under its own detached supervisor process. secrets
+ * (the phleet secrets as `export NAME='value'` lines, decrypted in memory)
+ * go to the supervisor through a pipe on its stdin, never argv or a file; it
+ * hands them on through another pipe, inherited by lxc-execute and the
+ * container as fd 3, which lib/sh/app-start reads.
  */
-export function startSupervised(paths: ShipPaths, root: string, name: string, secretEnv: Record<string, string> = {}): void {
+export function startSupervised(paths: ShipPaths, root: string, name: string, secrets: Buffer = Buffer.alloc(0)): void {
   const [cmd, ...args] = self();
   const child = spawn(cmd, [...args, 'ship', 'supervise', '--root', root, '--secrets-stdin', name], {
     detached: true,
@@ -144,7 +142,7 @@ export function startSupervised(paths: ShipPaths, root: string, name: string, se
     env: { PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin', LANG: 'C.UTF-8' },
   });
   child.stdin?.on('error', () => undefined);
-  child.stdin?.end(JSON.stringify(secretEnv));
+  child.stdin?.end(secrets);
   child.unref();
 }
 

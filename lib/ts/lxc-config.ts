@@ -19,7 +19,6 @@ export interface ContainerSpec {
   net?: ContainerNet;     // absent: host network (builds)
   cgroup: Record<string, string>;
   mounts: string[];       // lxc.mount.entry values
-  passEnv?: string[];     // variables whose values come from the launcher's environment (name-only lines)
 }
 
 export type CgroupVersion = 1 | 2;
@@ -58,5 +57,5 @@ export function overlayMount(lower: string, upper: string, work: string, target:
 export function renderContainerConfig(spec: ContainerSpec, lxcDir: string): string {
   const env = new nunjucks.Environment(new nunjucks.FileSystemLoader(lxcDir), { autoescape: false, throwOnUndefined: false });
   const hostname = spec.name.slice(0, 63);
-  return env.render('container.conf.njk', { passEnv: [], ...spec, hostname });
+  return env.render('container.conf.njk', { ...spec, hostname });
 }

@@ -7,7 +7,7 @@ import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync
 import { join } from 'node:path';
 import { fingerprint, keyId, publicKeyLines, verifyPayload } from './admiral-sign.js';
 import {
-  applyMessage, emptySet, generateShipKeyPair, openSet, publicOfPrivate, secretsToEnv, shipFingerprint,
+  applyMessage, emptySet, exportLines, generateShipKeyPair, openSet, publicOfPrivate, shipFingerprint,
   type SecretMessage, type SecretSet, type SignedMessage,
 } from './secrets-crypto.js';
 
@@ -140,9 +140,9 @@ export class ShipSecrets {
     return openSet(this.load(), this.privateKey());
   }
 
-  /** The variables that carry the secrets into a container (see lib/sh/app-start). */
-  injectionEnv(): Record<string, string> {
-    return secretsToEnv(existsSync(this.p.shipKey) ? this.values() : {});
+  /** What a container start reads on fd 3 (see lib/sh/app-start): `export NAME='value'` lines, in memory. */
+  exportLines(): Buffer {
+    return existsSync(this.p.shipKey) ? exportLines(this.values()) : Buffer.alloc(0);
   }
 }
 
@@ -158,7 +158,7 @@ export function secretsEnvFor(root: string): Record<string, string> {
   return out;
 }
 
-/** The STARPHLEET_SECRETS_* variables for a container process (lxc-attach/lxc-execute injection). */
-export function secretsInjectionEnvFor(root: string): Record<string, string> {
-  return new ShipSecrets(root).injectionEnv();
+/** The same secrets as `export NAME='value'` lines (bytes), to pipe into a process such as lxc-attach. */
+export function secretsExportLinesFor(root: string): Buffer {
+  return new ShipSecrets(root).exportLines();
 }

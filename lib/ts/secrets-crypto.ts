@@ -209,17 +209,3 @@ export function exportLines(values: Record<string, Buffer>): Buffer {
   }
   return Buffer.concat(parts);
 }
-
-/** Environment variables that carry the export lines into a container (base64, in chunks). */
-export const SECRET_ENV_CHUNKS = 8;
-const CHUNK = 100_000;
-
-export function secretsToEnv(values: Record<string, Buffer>): Record<string, string> {
-  const b64 = Object.keys(values).length ? exportLines(values).toString('base64') : '';
-  if (b64.length > CHUNK * SECRET_ENV_CHUNKS) {
-    throw new Error(`the phleet's secrets are too large together (${b64.length} bytes encoded; at most ${CHUNK * SECRET_ENV_CHUNKS})`);
-  }
-  const env: Record<string, string> = {};
-  for (let i = 0; i < SECRET_ENV_CHUNKS; i++) env[`STARPHLEET_SECRETS_${i}`] = b64.slice(i * CHUNK, (i + 1) * CHUNK);
-  return env;
-}

@@ -120,6 +120,14 @@ serving() {
   sp_wait_body /envecho/env/MULTI 'sekrit-multi-77' 90 >/dev/null
   got=$(curl -s "http://127.0.0.1:$SP_PORT/envecho/env/MULTI"; echo .)
   [ "${got%.}" = "$val" ]
+  # a value of exactly 64 KiB passes whole
+  head -c 60000 /dev/urandom | base64 -w0 | head -c 65536 >"$SP_TMP/big"
+  "$STARPHLEET" set BIG - <"$SP_TMP/big"
+  for _ in $(seq 1 300); do
+    [ "$(curl -s "http://127.0.0.1:$SP_PORT/envecho/env/BIG" | sha256sum)" = "$(sha256sum <"$SP_TMP/big")" ] && break
+    sleep 0.3
+  done
+  [ "$(curl -s "http://127.0.0.1:$SP_PORT/envecho/env/BIG" | sha256sum)" = "$(sha256sum <"$SP_TMP/big")" ]
 }
 
 @test "secrets lists names and times, never values; status shows no value" {
@@ -128,6 +136,7 @@ serving() {
   [ "$status" -eq 0 ]
   [[ "$output" == *"BY_SECRET  set "*"(version 1)"* ]]
   [[ "$output" == *"MULTI  set "*"(version 2)"* ]]
+  [[ "$output" == *"BIG  set "*"(version 3)"* ]]
   [[ "$output" != *sekrit* ]]
   run "$STARPHLEET" status --root "$SP_ROOT" --json
   [[ "$output" != *sekrit* ]]
@@ -140,10 +149,12 @@ serving() {
   # the values are there to be found: the set and the running app hold them
   [ "$(curl -s "http://127.0.0.1:$SP_PORT/envecho/env/BY_SECRET")" = "secret-sekrit-41" ]
   [ "$(ps -eo args | grep -c '[s]ekrit')" -eq 0 ]
-  # the container config names the variables, never their values
+  # they reach the container through a pipe: not in its config, nor in its supervisor's environment
   c=$(serving)
-  grep -q '^lxc.environment = STARPHLEET_SECRETS_0$' "$SP_ROOT/containers/$c/config"
   grep -q '^lxc.log.level = WARN$' "$SP_ROOT/containers/$c/config"
+  [ "$(grep -c -i secret "$SP_ROOT/containers/$c/config")" -eq 0 ]
+  sup=$(cat "$SP_ROOT/run/supervisors/$c.pid")
+  [ "$(tr '\0' '\n' <"/proc/$sup/environ" | grep -c sekrit)" -eq 0 ]
   [ ! -e "$SP_ROOT/containers/$c/env/secrets.env" ]
   [ "$(stat -c %a "$SP_ROOT/secrets/set.json")" = 600 ]
 }
