@@ -21,6 +21,8 @@ const SHIP_OPTIONS: OptionSpec = {
   nat: { type: 'string' },
   base: { type: 'string' },
   memory: { type: 'string' },
+  admiral: { type: 'string' },
+  'known-hosts': { type: 'string' },
 };
 
 function parse(command: string, args: string[], options: OptionSpec): { flags: Flags; positionals: string[] } {
@@ -42,8 +44,8 @@ class HelpShown extends Error {}
 /** The transport to the ship this command is about (local socket for now): --root > STARPHLEET_ROOT > the phleet profile's ship > default. */
 export function transportFor(flags: Flags): ShipTransport {
   const explicit = typeof flags.root === 'string' || Boolean(process.env.STARPHLEET_ROOT);
-  const fromProfile = explicit && flags.phleet === undefined ? null : profileShipRoot(starphleetHome(), flags.phleet as string | undefined);
-  const root = explicit ? resolveRoot(flags, process.env) : fromProfile ?? resolveRoot(flags, process.env);
+  const root = explicit ? resolveRoot(flags, process.env)
+    : profileShipRoot(starphleetHome(), flags.phleet as string | undefined) ?? resolveRoot(flags, process.env);
   return new LocalSocketTransport(shipPaths(root).controlSocket);
 }
 
@@ -102,12 +104,23 @@ async function dispatch(argv: string[]): Promise<number> {
     case 'ship':
       return ship(rest);
     case 'init':
-    case 'info':
     case 'set':
     case 'unset':
     case 'secrets': {
       const { secretsCommand } = await import('./cmd-secrets.js');
       return secretsCommand(cmd, rest);
+    }
+    case 'privatize': {
+      const { flags, positionals } = parse('privatize', rest, { root: { type: 'string' }, phleet: { type: 'string' } });
+      const { privatize } = await import('./cmd-admirals.js');
+      return privatize(transportFor(flags), flags, positionals);
+    }
+    case 'info': {
+      // The phleet profile (issue 4), then each ship's secrets and admirals (issue 6).
+      const { flags, positionals } = parse('info', rest, { root: { type: 'string' }, phleet: { type: 'string' } });
+      noPositionals('info', positionals);
+      const { info } = await import('./cmd-secrets.js');
+      return info(flags);
     }
     default:
       throw new UsageError(`unknown command '${cmd}'`);

@@ -7,7 +7,8 @@ import { DEFAULT_ROOT, UsageError, type Flags } from './config.js';
 import { signPayload, fingerprint } from './admiral-sign.js';
 import { helpFor } from './help.js';
 import { shipPaths } from './paths.js';
-import { createProfile, loadProfile, markUsed, rememberShip, starphleetHome, type LoadedProfile } from './profile.js';
+import { admiralsInfo } from './cmd-admirals.js';
+import { createProfile, loadProfile, markUsed, profileNames, rememberShip, starphleetHome, type LoadedProfile } from './profile.js';
 import { parseGitUrl } from './resolve.js';
 import { TransportDelivery, type SecretDelivery } from './secret-delivery.js';
 import { seal, secretProblem, type SecretMessage } from './secrets-crypto.js';
@@ -59,7 +60,6 @@ function out(line: string): void {
 export async function secretsCommand(cmd: string, args: string[]): Promise<number> {
   switch (cmd) {
     case 'init': return init(args);
-    case 'info': return info(args);
     case 'set': return change('set', args);
     case 'unset': return change('unset', args);
     case 'secrets': return list(args);
@@ -97,28 +97,46 @@ async function init(args: string[]): Promise<number> {
   return 0;
 }
 
-async function info(args: string[]): Promise<number> {
-  const p = parse('info', args, SHIP_FLAGS);
-  if (!p) return 0;
-  if (p.positionals.length) throw new UsageError(`info: unexpected argument '${p.positionals[0]}'`);
+/**
+ * `starphleet info`: the phleet profile (when there is one; an unknown
+ * --phleet is an error unless --root names the ship), then for each ship its
+ * key and secrets, and its admirals block (issue 6).
+ */
+export async function info(flags: Flags): Promise<number> {
   const home = starphleetHome();
-  const profile = await loadProfile(home, p.flags.phleet as string | undefined);
-  out(`phleet:       ${profile.name}`);
-  out(`profile:      ${profile.dir}`);
-  out(`headquarters: ${profile.headquarters}`);
-  out(`admiral key:  ${await fingerprint(profile.publicKey)}`);
-  out(`public key:   ${profile.publicKey}`);
-  for (const root of shipRoots(p.flags, process.env, profile)) {
+  const wanted = flags.phleet as string | undefined;
+  const explicitShip = typeof flags.root === 'string' || Boolean(process.env.STARPHLEET_ROOT);
+  let profile: LoadedProfile | null = null;
+  if (profileNames(home).length > 0 || (wanted !== undefined && !explicitShip)) {
     try {
-      const d = deliveryFor(root);
+      profile = await loadProfile(home, wanted);
+    } catch (err) {
+      if (!explicitShip) throw err;
+    }
+  }
+  if (profile) {
+    out(`phleet:       ${profile.name}`);
+    out(`profile:      ${profile.dir}`);
+    out(`headquarters: ${profile.headquarters}`);
+    out(`admiral key:  ${await fingerprint(profile.publicKey)}`);
+    out(`public key:   ${profile.publicKey}`);
+  }
+  let failed = false;
+  for (const root of shipRoots(flags, process.env, profile)) {
+    const transport = new LocalSocketTransport(shipPaths(root).controlSocket);
+    try {
+      const d = new TransportDelivery(transport, `ship ${root}`);
       const key = await d.shipKey();
       const l = await d.list();
       out(`ship:         ${root} (ship key ${key.fingerprint}; ${l.secrets.length} secret${l.secrets.length === 1 ? '' : 's'}, set version ${l.version})`);
+      out(`${wanted ? `phleet ${wanted}: ` : ''}${transport.describe}`);
+      out(await admiralsInfo(transport));
     } catch (err) {
       out(`ship:         ${root} (unreachable: ${(err as Error).message})`);
+      failed = true;
     }
   }
-  return 0;
+  return failed && !profile ? 1 : 0;
 }
 
 async function list(args: string[]): Promise<number> {

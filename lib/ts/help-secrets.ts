@@ -14,9 +14,12 @@ control channel. Other ships trust keys listed in the headquarters'
 authorized_keys/ folder.`,
   info: `usage: starphleet info [--phleet NAME] [--root DIR]
 
-Prints the phleet profile: headquarters, admiral key fingerprint and public
-key (never the private key), and each ship with its key fingerprint and how
-many secrets it holds.
+Prints the phleet profile, if there is one: headquarters, admiral key
+fingerprint and public key (never the private key). Then, for each ship: its
+key fingerprint, how many secrets it holds and the secret set's version; the
+ship's admirals: the admiral user, and the fingerprint and comment of each key
+from the headquarters' authorized_keys/ folder (files that were skipped are
+listed with the reason); and the privatize key's fingerprint.
 
   ${PHLEET}`,
   set: `usage: starphleet set NAME VALUE [--no-restart] [--phleet NAME] [--root DIR]
@@ -47,7 +50,6 @@ Never the values.
 
 export const SECRETS_HELP_SUMMARY = `Phleet profile and secrets:
   init NAME        create a phleet profile (headquarters URL, admiral key)
-  info             print the phleet profile and its ships
   set NAME VALUE   set a phleet-wide secret (encrypted, signed; services roll over)
   unset NAME       remove a phleet-wide secret
   secrets          list secret names and when they were set (never values)`;

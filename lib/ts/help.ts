@@ -15,6 +15,8 @@ Ship (run on the machine that serves):
 Phleet:
   status           services on the ship: path, state, repo@commit, container, error
   nudge            poll the headquarters and services now instead of at the next pulse
+  info             the phleet profile; each ship's key, secrets, admirals and privatize key
+  privatize        give the ship(s) a private ssh key for private HQ and service repos
 
 ${SECRETS_HELP_SUMMARY}
 
@@ -42,7 +44,10 @@ nginx keep serving when the agent stops.
   --subnet CIDR       container subnet, default 10.0.3.0/24   (STARPHLEET_SUBNET)
   --nat on|off        outbound NAT for containers, default on (STARPHLEET_NAT)
   --base host|debian  default container base, default host    (STARPHLEET_BASE)
-  --memory SIZE       memory limit per container, default 1024M (STARPHLEET_MEMORY)`,
+  --memory SIZE       memory limit per container, default 1024M (STARPHLEET_MEMORY)
+  --admiral NAME      local user for admirals' ssh logins, default admiral (STARPHLEET_ADMIRAL)
+  --known-hosts FILE  trust only these ssh host keys for git, default: accept new hosts
+                      and pin them in ROOT/ssh/known_hosts  (STARPHLEET_KNOWN_HOSTS)`,
   'ship down': `usage: starphleet ship down [--root DIR]
 
 Stops the ship's agent, nginx and containers, removes the containers and the
@@ -72,6 +77,14 @@ Exit status 1 when any service is failed.`,
 Polls the headquarters and every service repo now, instead of waiting for the
 next pulse. Returns when the poll is done (deploys it started go on).`,
   ...SECRETS_HELP,
+  privatize: `usage: starphleet privatize PRIVATE_KEY_FILE [--phleet NAME] [--root DIR]
+
+Delivers a private ssh key (without a passphrase) to the ship, which stores it
+as ROOT/ssh/privatize_key (mode 0600) and uses it for every git operation:
+the headquarters and service repos can then be private (ssh:// or user@host:
+URLs). Host keys: accepted the first time and pinned in ROOT/ssh/known_hosts,
+or only those in STARPHLEET_KNOWN_HOSTS when the ship has it. The key never
+appears in logs or status; only its fingerprint does.`,
   help: 'usage: starphleet help COMMAND',
   version: 'usage: starphleet version',
 };

@@ -47,6 +47,7 @@ export interface ServiceRecord {
   failedKey?: string;               // deploy key that failed: not retried until something changes
   failedCommit?: string;            // the commit of the version that failed
   lastError?: string;
+  fetchRetry?: string;              // its repo is unreachable: failed tries and the next one
   updatedAt: string;
 }
 
@@ -54,6 +55,7 @@ export interface ShipState {
   version: 1;
   hqCommit?: string;
   hqError?: string;
+  hqRetry?: string;                            // HQ unreachable: failed tries and the next one
   services: Record<string, ServiceRecord>;     // by path
   containers: Record<string, ContainerRecord>; // by name
   seq: number;                                 // container sequence

@@ -16,10 +16,16 @@ export interface ServiceStatus {
   port: number | null;
   restarts: number;
   error: string | null;
+  retry: string | null;           // its repo is unreachable: failed tries and the next one
 }
 
 export interface ShipStatus {
-  ship: { root: string; headquarters: string | null; hqCommit: string | null; hqError: string | null; httpPort: number };
+  ship: {
+    root: string; headquarters: string | null; hqCommit: string | null; hqError: string | null; hqRetry: string | null; httpPort: number;
+    // Filled in by the agent (issue 6): admirals synced from the HQ, the privatize key's fingerprint.
+    admirals?: { user: string; keys: unknown[]; errors: string[] };
+    sshKey?: string | null;
+  };
   services: ServiceStatus[];
 }
 
@@ -41,6 +47,7 @@ export function statusOf(state: ShipState, config: ShipConfig): ShipStatus {
         port: c?.port ?? null,
         restarts: c?.restarts ?? 0,
         error: s.lastError ?? s.ordersError ?? null,
+        retry: s.fetchRetry ?? null,
       };
     });
   return {
@@ -49,6 +56,7 @@ export function statusOf(state: ShipState, config: ShipConfig): ShipStatus {
       headquarters: config.headquarters ?? null,
       hqCommit: state.hqCommit ?? null,
       hqError: state.hqError ?? null,
+      hqRetry: state.hqRetry ?? null,
       httpPort: config.httpPort,
     },
     services,
@@ -58,7 +66,8 @@ export function statusOf(state: ShipState, config: ShipConfig): ShipStatus {
 export function formatStatus(status: ShipStatus): string {
   const lines: string[] = [];
   const hq = status.ship.hqCommit ? status.ship.hqCommit.slice(0, 12) : 'not fetched';
-  lines.push(`ship ${status.ship.root}  headquarters ${status.ship.headquarters ?? '-'} @ ${hq}${status.ship.hqError ? `  ERROR ${status.ship.hqError}` : ''}`);
+  lines.push(`ship ${status.ship.root}  headquarters ${status.ship.headquarters ?? '-'} @ ${hq}${status.ship.hqError ? `  ERROR ${status.ship.hqError}` : ''}${status.ship.hqRetry ? ` (${status.ship.hqRetry})` : ''}`);
+  for (const e of status.ship.admirals?.errors ?? []) lines.push(`admirals ERROR ${e}`);
   const rows = status.services.map((s) => [
     s.path,
     s.state,
@@ -67,6 +76,7 @@ export function formatStatus(status: ShipStatus): string {
     s.restarts ? `restarts=${s.restarts}` : '',
     s.failedCommit ? `failed=${s.failedCommit.slice(0, 12)}` : '',
     s.error ? `error: ${s.error}` : '',
+    s.retry ? `(${s.retry})` : '',
   ]);
   const widths = [0, 1, 2, 3].map((i) => Math.max(0, ...rows.map((r) => r[i].length)));
   for (const r of rows) {
