@@ -13,13 +13,19 @@ setup_file() {
   sp_hq_init
   sp_orders envecho 3000 envecho "export BY_ORDERS=orders BY_SECRET=orders STARPHLEET_DRAINSTOP_WAIT=1"
   sp_commit hq "env-echo at /envecho" >/dev/null
-  sp_start_ship
+  # HQ authorized_keys/ also makes an admiral user (issue 6): a name of our own, removed at the end.
+  export ADM="spsec$((RANDOM % 100000))"
+  sp_start_ship --admiral "$ADM"
   sp_wait_body /envecho '"BY_ORDERS":"orders"' >/dev/null
   "$STARPHLEET" init test --headquarters "file://$SP_REPOS/hq.git" --root "$SP_ROOT" >"$SP_TMP/init.out"
 }
 
 teardown_file() {
   sp_teardown_ship
+  if [ -n "${ADM:-}" ]; then
+    userdel -r "$ADM" 2>/dev/null || true
+    rm -f "/etc/sudoers.d/starphleet-$ADM"
+  fi
 }
 
 # The serving container's name (from status --json).
