@@ -31,7 +31,6 @@ export interface Sealed {
 export function secretProblem(name: string, value?: Buffer): string | null {
   if (!NAME_PATTERN.test(name)) return `secret name '${name}' is not valid: use letters, digits and _, not starting with a digit`;
   if (name === 'PORT') return 'PORT cannot be set by a secret: the orders choose the port';
-  if (name.startsWith('STARPHLEET_SECRETS_')) return `secret name '${name}' is reserved`;
   if (value) {
     if (value.length > MAX_VALUE_BYTES) return `the value of ${name} is ${value.length} bytes; a secret holds at most ${MAX_VALUE_BYTES} bytes (64 KiB)`;
     if (value.includes(0)) return `the value of ${name} holds a NUL byte, which no environment variable can carry`;
