@@ -31,6 +31,8 @@ import {
 } from './state.js';
 import type { ControlRequest, ControlResponse } from './transport.js';
 import { statusOf } from './status.js';
+import { ShipSecrets } from './secret-store.js';
+import { handleSecretsRequest, SECRET_COMMANDS } from './secrets-control.js';
 import { syncAdmirals, type AdmiralsReport } from './admirals.js';
 import { explainGitError, gitEnv, privatizedKey, storePrivateKey, type KeyInfo } from './privatize.js';
 
@@ -67,6 +69,8 @@ export class Agent {
   private restartAt = new Map<string, number>();
   private health = new Map<string, { at: number; failures: number; last: string }>();
   private drainTimers = new Map<string, NodeJS.Timeout>();
+  /** Phleet secrets on this ship (ROOT/secrets): the ship key pair, the sealed set, trusted admirals. */
+  readonly secrets: ShipSecrets;
   private watchRunning: Promise<void> | null = null;
   private readonly hold: HoldProxy;
   private lastHoldFlush = new Map<string, number>();
@@ -83,6 +87,7 @@ export class Agent {
     this.paths = shipPaths(config.root);
     this.subnet = parseSubnet(config.subnet);
     this.state = loadState(this.paths.state);
+    this.secrets = new ShipSecrets(config.root, () => (this.state.hqCommit ? join(this.paths.hqSnapshots, this.state.hqCommit) : null));
     this.hold = new HoldProxy(this.paths.holdSockets, {
       budgetMs: (id) => (this.serviceById(id)?.orders?.healthcheckTimeoutSeconds ?? 60) * 1000,
       waitForService: (id, deadline) => this.waitForService(id, deadline),
@@ -106,6 +111,7 @@ export class Agent {
       throw new Error(`another ship agent (pid ${other}) already runs with root ${p.root}`);
     }
     writeFileSync(p.agentPid, `${process.pid}\n`);
+    this.secrets.ensureKey();
     // nginx workers run unprivileged and must be able to reach ROOT/nginx.
     chmodSync(p.root, statSync(p.root).mode | 0o011);
     const closed = ancestorsClosedToOthers(p.root);
@@ -278,9 +284,9 @@ export class Agent {
     }
     s.fetchRetry = undefined;
     s.commit = commit;
-    const key = deployKey(commit, orders.hash);
+    const key = deployKey(commit, orders.hash, this.secrets.load().rollout);
     const serving = s.serving ? this.state.containers[s.serving] : undefined;
-    if (serving && deployKey(serving.commit, serving.ordersHash) === key) {
+    if (serving && deployKey(serving.commit, serving.ordersHash, serving.secretsVersion) === key) {
       if (s.lastError && !s.ordersError && s.failedKey === undefined) s.lastError = undefined;
       return;
     }
@@ -357,7 +363,8 @@ export class Agent {
   // ------------------------------------------------------------------ deploy
 
   private async deploy(s: ServiceRecord, orders: Orders, commit: string): Promise<void> {
-    const key = deployKey(commit, orders.hash);
+    const secretsVersion = this.secrets.load().rollout;
+    const key = deployKey(commit, orders.hash, secretsVersion);
     const base = orders.env.STARPHLEET_BASE || this.config.base;
     let container: ContainerRecord | undefined;
     let switchAttempted = false;
@@ -367,7 +374,9 @@ export class Agent {
       this.save();
       const slug = readSlug(this.paths, s.id, commit) ?? await this.withBuildSlot(() => {
         this.log('build', s.path, `building ${orders.autodeploy.url} at ${commit.slice(0, 12)}`);
-        return ensureSlug(this.buildContext(), s.id, commit, base, orders.env, (line) => this.log('build', s.path, line));
+        // The build sees the same values as the app: orders exports, then phleet secrets (ENV_DIR, on a tmpfs).
+        const buildEnv: Record<string, string | Buffer> = { ...orders.env, ...this.secrets.values(), PORT: String(orders.port) };
+        return ensureSlug(this.buildContext(), s.id, commit, base, buildEnv, (line) => this.log('build', s.path, line));
       });
 
       s.state = 'starting';
@@ -376,7 +385,7 @@ export class Agent {
       const ip = allocateIp(this.subnet, Object.values(this.state.containers).map((c) => c.ip));
       container = {
         name, servicePath: s.path, serviceId: s.id, commit, ordersHash: orders.hash, base, ip, port: orders.port,
-        state: 'starting', createdAt: new Date().toISOString(), restarts: 0,
+        state: 'starting', createdAt: new Date().toISOString(), restarts: 0, secretsVersion,
       };
       this.state.containers[name] = container;
       this.save();
@@ -388,7 +397,7 @@ export class Agent {
         shDir: assets().sh, lxcDir: assets().lxc,
       });
       await runOrThrow('ip', ['neigh', 'flush', 'to', ip, 'dev', this.config.bridge]).catch(() => undefined);
-      startSupervised(this.paths, this.config.root, name);
+      startSupervised(this.paths, this.config.root, name, this.secrets.exportLines());
       this.log('agent', s.path, `started ${name} at ${ip}:${orders.port}`);
 
       s.state = 'checking';
@@ -595,8 +604,18 @@ export class Agent {
     await runOrThrow('ip', ['neigh', 'flush', 'to', c.ip, 'dev', this.config.bridge]).catch(() => undefined);
     c.answeredSinceRestart = false;
     this.health.delete(c.name);
-    startSupervised(this.paths, this.config.root, c.name);
+    startSupervised(this.paths, this.config.root, c.name, this.secretsForRestart(c));
     this.log('agent', c.servicePath, `restarted ${c.name} (restart ${c.restarts})`);
+  }
+
+  /** A crash restart gets the current secrets; if they cannot be read, it starts without them and says so. */
+  private secretsForRestart(c: ContainerRecord): Buffer {
+    try {
+      return this.secrets.exportLines();
+    } catch (err) {
+      this.log('agent', c.servicePath, `phleet secrets unreadable for ${c.name}: ${(err as Error).message}`);
+      return Buffer.alloc(0);
+    }
   }
 
   /** Look at the containers now (one look at a time); also run every pulse. */
@@ -722,6 +741,13 @@ export class Agent {
         await this.pollOnce();
         return { ok: true };
       default:
+        if (SECRET_COMMANDS.has(req.cmd)) {
+          return handleSecretsRequest(this.secrets, req, {
+            log: (msg) => this.log('agent', null, msg),
+            // A change that rolls services: poll now (the deploy key holds the rollout version).
+            rollout: () => { void (this.pollRunning ?? Promise.resolve()).then(() => this.pollOnce()); },
+          });
+        }
         return { ok: false, error: `unknown control command '${String(req.cmd)}'` };
     }
   }
