@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 import { resolveRoot, resolveShipConfig, UsageError, type Flags } from './config.js';
 import { HELP, helpFor, VERSION } from './help.js';
 import { shipPaths } from './paths.js';
+import { profileShipRoot, starphleetHome } from './profile.js';
 import { LocalSocketTransport, ShipUnreachable, type ShipTransport } from './transport.js';
 
 export class Failure extends Error {}
@@ -20,6 +21,8 @@ const SHIP_OPTIONS: OptionSpec = {
   nat: { type: 'string' },
   base: { type: 'string' },
   memory: { type: 'string' },
+  admiral: { type: 'string' },
+  'known-hosts': { type: 'string' },
 };
 
 function parse(command: string, args: string[], options: OptionSpec): { flags: Flags; positionals: string[] } {
@@ -38,9 +41,12 @@ function parse(command: string, args: string[], options: OptionSpec): { flags: F
 
 class HelpShown extends Error {}
 
-/** The transport to the ship this command is about (local socket for now). */
+/** The transport to the ship this command is about (local socket for now): --root > STARPHLEET_ROOT > the phleet profile's ship > default. */
 export function transportFor(flags: Flags): ShipTransport {
-  return new LocalSocketTransport(shipPaths(resolveRoot(flags, process.env)).controlSocket);
+  const explicit = typeof flags.root === 'string' || Boolean(process.env.STARPHLEET_ROOT);
+  const root = explicit ? resolveRoot(flags, process.env)
+    : profileShipRoot(starphleetHome(), flags.phleet as string | undefined) ?? resolveRoot(flags, process.env);
+  return new LocalSocketTransport(shipPaths(root).controlSocket);
 }
 
 function noPositionals(command: string, positionals: string[]): void {
@@ -88,7 +94,7 @@ async function dispatch(argv: string[]): Promise<number> {
     case 'status':
       return status(rest);
     case 'nudge': {
-      const { flags, positionals } = parse('nudge', rest, { root: { type: 'string' } });
+      const { flags, positionals } = parse('nudge', rest, { root: { type: 'string' }, phleet: { type: 'string' } });
       noPositionals('nudge', positionals);
       const res = await transportFor(flags).request({ cmd: 'nudge' }, 120_000);
       if (!res.ok) throw new Failure(res.error ?? 'nudge failed');
@@ -97,13 +103,32 @@ async function dispatch(argv: string[]): Promise<number> {
     }
     case 'ship':
       return ship(rest);
+    case 'init':
+    case 'set':
+    case 'unset':
+    case 'secrets': {
+      const { secretsCommand } = await import('./cmd-secrets.js');
+      return secretsCommand(cmd, rest);
+    }
+    case 'privatize': {
+      const { flags, positionals } = parse('privatize', rest, { root: { type: 'string' }, phleet: { type: 'string' } });
+      const { privatize } = await import('./cmd-admirals.js');
+      return privatize(transportFor(flags), flags, positionals);
+    }
+    case 'info': {
+      // The phleet profile (issue 4), then each ship's secrets and admirals (issue 6).
+      const { flags, positionals } = parse('info', rest, { root: { type: 'string' }, phleet: { type: 'string' } });
+      noPositionals('info', positionals);
+      const { info } = await import('./cmd-secrets.js');
+      return info(flags);
+    }
     default:
       throw new UsageError(`unknown command '${cmd}'`);
   }
 }
 
 async function status(args: string[]): Promise<number> {
-  const { flags, positionals } = parse('status', args, { root: { type: 'string' }, json: { type: 'boolean' } });
+  const { flags, positionals } = parse('status', args, { root: { type: 'string' }, phleet: { type: 'string' }, json: { type: 'boolean' } });
   noPositionals('status', positionals);
   const res = await transportFor(flags).request({ cmd: 'status' });
   if (!res.ok) throw new Failure(res.error ?? 'status failed');
@@ -136,11 +161,12 @@ async function ship(args: string[]): Promise<number> {
       return buildBase(resolveRoot(flags, process.env), flags.debian ? 'debian' : 'host', Boolean(flags.rebuild));
     }
     case 'supervise': {
-      const { flags, positionals } = parse('ship supervise', rest, { root: { type: 'string' } });
+      const { flags, positionals } = parse('ship supervise', rest, { root: { type: 'string' }, 'secrets-stdin': { type: 'boolean' } });
       if (positionals.length !== 1) throw new UsageError('ship supervise: needs exactly one container NAME');
-      const { supervise } = await import('./supervisor.js');
+      const { supervise, readSecrets } = await import('./supervisor.js');
       const { assets } = await import('./assets.js');
-      return supervise(shipPaths(resolveRoot(flags, process.env)), assets().sh, positionals[0], ['/starphleet/app-start']);
+      const secrets = flags['secrets-stdin'] ? await readSecrets(process.stdin) : Buffer.alloc(0);
+      return supervise(shipPaths(resolveRoot(flags, process.env)), assets().sh, positionals[0], ['/starphleet/app-start', '--secrets-fd', '3'], secrets);
     }
     case 'control': {
       const { flags, positionals } = parse('ship control', rest, { root: { type: 'string' } });

@@ -1,4 +1,6 @@
 // Help texts: `starphleet --help` and `starphleet help CMD`.
+import { SECRETS_HELP, SECRETS_HELP_SUMMARY } from './help-secrets.js';
+
 export const VERSION = '0.1.0';
 
 export const HELP = `starphleet ${VERSION} — container-based continuous deployment from a git headquarters
@@ -13,13 +15,17 @@ Ship (run on the machine that serves):
 Phleet:
   status           services on the ship: path, state, repo@commit, container, error
   nudge            poll the headquarters and services now instead of at the next pulse
+  info             the phleet profile; each ship's key, secrets, admirals and privatize key
+  privatize        give the ship(s) a private ssh key for private HQ and service repos
+
+${SECRETS_HELP_SUMMARY}
 
 Other:
   help COMMAND     help for one command
   version          print the version
 
 Every command that talks to a ship finds it the same way:
-  --root DIR > STARPHLEET_ROOT > /var/starphleet
+  --root DIR > STARPHLEET_ROOT > the phleet profile's ships (--phleet NAME) > /var/starphleet
 
 Exit status: 0 ok, 1 failure, 2 usage error.`;
 
@@ -38,7 +44,10 @@ nginx keep serving when the agent stops.
   --subnet CIDR       container subnet, default 10.0.3.0/24   (STARPHLEET_SUBNET)
   --nat on|off        outbound NAT for containers, default on (STARPHLEET_NAT)
   --base host|debian  default container base, default host    (STARPHLEET_BASE)
-  --memory SIZE       memory limit per container, default 1024M (STARPHLEET_MEMORY)`,
+  --memory SIZE       memory limit per container, default 1024M (STARPHLEET_MEMORY)
+  --admiral NAME      local user for admirals' ssh logins, default admiral (STARPHLEET_ADMIRAL)
+  --known-hosts FILE  trust only these ssh host keys for git, default: accept new hosts
+                      and pin them in ROOT/ssh/known_hosts  (STARPHLEET_KNOWN_HOSTS)`,
   'ship down': `usage: starphleet ship down [--root DIR]
 
 Stops the ship's agent, nginx and containers, removes the containers and the
@@ -48,23 +57,34 @@ bridge the ship created. Built slugs and caches stay under the root.`,
 Builds a container base image under ROOT/bases: the host-stack base (default,
 under a second) or a full Debian base with debootstrap (--debian, about a
 minute, needs the Debian mirror).`,
-  'ship supervise': `usage: starphleet ship supervise --root DIR NAME
+  'ship supervise': `usage: starphleet ship supervise --root DIR [--secrets-stdin] NAME
 
-Internal: holds one container's output and exit status; started by the agent.`,
+Internal: holds one container's output and exit status; started by the agent.
+--secrets-stdin reads the container's secrets from stdin (a pipe) and hands
+them to the container on fd 3.`,
   'ship control': `usage: starphleet ship control [--root DIR]
 
 Relays one control request line from stdin to the ship agent and prints its
 answer: the control channel carried over ssh.`,
-  status: `usage: starphleet status [--json] [--root DIR]
+  status: `usage: starphleet status [--json] [--root DIR] [--phleet NAME]
 
 One line per service: path, state (pending, building, starting, checking,
 online, failed), repo#ref@commit, serving container, restarts, last error.
 --json prints the same as a JSON document (see docs/status.md).
 Exit status 1 when any service is failed.`,
-  nudge: `usage: starphleet nudge [--root DIR]
+  nudge: `usage: starphleet nudge [--root DIR] [--phleet NAME]
 
 Polls the headquarters and every service repo now, instead of waiting for the
 next pulse. Returns when the poll is done (deploys it started go on).`,
+  ...SECRETS_HELP,
+  privatize: `usage: starphleet privatize PRIVATE_KEY_FILE [--phleet NAME] [--root DIR]
+
+Delivers a private ssh key (without a passphrase) to the ship, which stores it
+as ROOT/ssh/privatize_key (mode 0600) and uses it for every git operation:
+the headquarters and service repos can then be private (ssh:// or user@host:
+URLs). Host keys: accepted the first time and pinned in ROOT/ssh/known_hosts,
+or only those in STARPHLEET_KNOWN_HOSTS when the ship has it. The key never
+appears in logs or status; only its fingerprint does.`,
   help: 'usage: starphleet help COMMAND',
   version: 'usage: starphleet version',
 };

@@ -30,6 +30,7 @@ export interface ContainerRecord {
   backoff?: number;               // crash-restart backoff level: delay = 2^backoff s, at most 60 s
   healthUrl?: string;             // checked at go-live and every HEALTHCHECK_PULSE after
   answeredSinceRestart?: boolean;
+  secretsVersion?: number;        // the phleet secrets' rollout version it was deployed for
 }
 
 export interface ServiceRecord {
@@ -79,6 +80,7 @@ export function saveState(file: string, state: ShipState): void {
   renameSync(tmp, file);
 }
 
-export function deployKey(commit: string, ordersHash: string): string {
-  return `${commit}:${ordersHash}`;
+/** What a deployed version is: commit, orders and the phleet secrets' rollout version (0: none yet). */
+export function deployKey(commit: string, ordersHash: string, secretsVersion = 0): string {
+  return secretsVersion ? `${commit}:${ordersHash}:s${secretsVersion}` : `${commit}:${ordersHash}`;
 }

@@ -20,7 +20,12 @@ export interface ServiceStatus {
 }
 
 export interface ShipStatus {
-  ship: { root: string; headquarters: string | null; hqCommit: string | null; hqError: string | null; hqRetry: string | null; httpPort: number };
+  ship: {
+    root: string; headquarters: string | null; hqCommit: string | null; hqError: string | null; hqRetry: string | null; httpPort: number;
+    // Filled in by the agent (issue 6): admirals synced from the HQ, the privatize key's fingerprint.
+    admirals?: { user: string; keys: unknown[]; errors: string[] };
+    sshKey?: string | null;
+  };
   services: ServiceStatus[];
 }
 
@@ -62,6 +67,7 @@ export function formatStatus(status: ShipStatus): string {
   const lines: string[] = [];
   const hq = status.ship.hqCommit ? status.ship.hqCommit.slice(0, 12) : 'not fetched';
   lines.push(`ship ${status.ship.root}  headquarters ${status.ship.headquarters ?? '-'} @ ${hq}${status.ship.hqError ? `  ERROR ${status.ship.hqError}` : ''}${status.ship.hqRetry ? ` (${status.ship.hqRetry})` : ''}`);
+  for (const e of status.ship.admirals?.errors ?? []) lines.push(`admirals ERROR ${e}`);
   const rows = status.services.map((s) => [
     s.path,
     s.state,
