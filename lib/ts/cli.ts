@@ -41,6 +41,11 @@ function parse(command: string, args: string[], options: OptionSpec): { flags: F
 
 class HelpShown extends Error {}
 
+/** Commands that reach every ship of the phleet: --ship narrows, --timeout bounds each ship. */
+const PHLEET_OPTIONS: OptionSpec = {
+  root: { type: 'string' }, phleet: { type: 'string' }, ship: { type: 'string' }, timeout: { type: 'string' },
+};
+
 /** The transport to the ship this command is about (local socket for now): --root > STARPHLEET_ROOT > the phleet profile's ship > default. */
 export function transportFor(flags: Flags): ShipTransport {
   const explicit = typeof flags.root === 'string' || Boolean(process.env.STARPHLEET_ROOT);
@@ -94,12 +99,38 @@ async function dispatch(argv: string[]): Promise<number> {
     case 'status':
       return status(rest);
     case 'nudge': {
-      const { flags, positionals } = parse('nudge', rest, { root: { type: 'string' }, phleet: { type: 'string' } });
+      const { flags, positionals } = parse('nudge', rest, PHLEET_OPTIONS);
       noPositionals('nudge', positionals);
-      const res = await transportFor(flags).request({ cmd: 'nudge' }, 120_000);
-      if (!res.ok) throw new Failure(res.error ?? 'nudge failed');
-      process.stdout.write('nudged: headquarters and services polled\n');
-      return 0;
+      const { phleetNudge } = await import('./cmd-phleet.js');
+      return phleetNudge(flags);
+    }
+    case 'add':
+    case 'remove': {
+      const [what, ...more] = rest;
+      if (what !== 'ship') throw new UsageError(`${cmd}: did you mean '${cmd} ship'?`);
+      const phleet = await import('./cmd-phleet.js');
+      if (cmd === 'add') {
+        const { flags, positionals } = parse('add ship', more, {
+          phleet: { type: 'string' }, root: { type: 'string' }, name: { type: 'string' }, identity: { type: 'string' },
+          port: { type: 'string' }, pulse: { type: 'string' }, bridge: { type: 'string' }, subnet: { type: 'string' },
+          nat: { type: 'string' }, base: { type: 'string' },
+        });
+        return phleet.addShip(flags, positionals);
+      }
+      const { flags, positionals } = parse('remove ship', more, { phleet: { type: 'string' } });
+      return phleet.removeShip(flags, positionals);
+    }
+    case 'ships': {
+      const { flags, positionals } = parse('ships', rest, PHLEET_OPTIONS);
+      noPositionals('ships', positionals);
+      const { ships } = await import('./cmd-phleet.js');
+      return ships(flags);
+    }
+    case 'balancer': {
+      const { flags, positionals } = parse('balancer', rest, { phleet: { type: 'string' }, format: { type: 'string' }, listen: { type: 'string' } });
+      noPositionals('balancer', positionals);
+      const { balancer } = await import('./cmd-phleet.js');
+      return balancer(flags);
     }
     case 'ship':
       return ship(rest);
@@ -128,14 +159,10 @@ async function dispatch(argv: string[]): Promise<number> {
 }
 
 async function status(args: string[]): Promise<number> {
-  const { flags, positionals } = parse('status', args, { root: { type: 'string' }, phleet: { type: 'string' }, json: { type: 'boolean' } });
+  const { flags, positionals } = parse('status', args, { ...PHLEET_OPTIONS, json: { type: 'boolean' } });
   noPositionals('status', positionals);
-  const res = await transportFor(flags).request({ cmd: 'status' });
-  if (!res.ok) throw new Failure(res.error ?? 'status failed');
-  const { formatStatus } = await import('./status.js');
-  const doc = { ship: res.ship, services: res.services } as Parameters<typeof formatStatus>[0];
-  process.stdout.write(flags.json ? JSON.stringify(doc, null, 2) + '\n' : formatStatus(doc) + '\n');
-  return doc.services.some((s) => s.state === 'failed') ? 1 : 0;
+  const { phleetStatus } = await import('./cmd-phleet.js');
+  return phleetStatus(flags);
 }
 
 async function ship(args: string[]): Promise<number> {

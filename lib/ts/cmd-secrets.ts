@@ -3,16 +3,16 @@
 // ship's key and signed with the admiral key (ssh-keygen -Y sign); ships
 // verify, check the set's version and store them sealed.
 import { parseArgs } from 'node:util';
-import { DEFAULT_ROOT, UsageError, type Flags } from './config.js';
+import { UsageError, type Flags } from './config.js';
 import { signPayload, fingerprint } from './admiral-sign.js';
 import { helpFor } from './help.js';
-import { shipPaths } from './paths.js';
 import { admiralsInfo } from './cmd-admirals.js';
 import { createProfile, loadProfile, markUsed, profileNames, rememberShip, starphleetHome, type LoadedProfile } from './profile.js';
 import { parseGitUrl } from './resolve.js';
+import { acrossShips, selectShips, shipTimeoutMs, type ShipHandle } from './phleet.js';
 import { TransportDelivery, type SecretDelivery } from './secret-delivery.js';
+import { AdmiralCopy, catchUp } from './secret-sync.js';
 import { seal, secretProblem, type SecretMessage } from './secrets-crypto.js';
-import { LocalSocketTransport } from './transport.js';
 
 type OptionSpec = Record<string, { type: 'string' | 'boolean' }>;
 
@@ -30,27 +30,29 @@ function parse(command: string, args: string[], options: OptionSpec): { flags: F
   return { flags: parsed.values as Flags, positionals: parsed.positionals };
 }
 
-const SHIP_FLAGS: OptionSpec = { phleet: { type: 'string' }, root: { type: 'string' } };
+const SHIP_FLAGS: OptionSpec = { phleet: { type: 'string' }, root: { type: 'string' }, ship: { type: 'string' }, timeout: { type: 'string' } };
 
-/** The ships a command reaches: --root > STARPHLEET_ROOT > the profile's ships > the default root. */
-export function shipRoots(flags: Flags, env: NodeJS.ProcessEnv, profile: { ships: string[] } | null): string[] {
-  if (typeof flags.root === 'string') return [flags.root];
-  if (env.STARPHLEET_ROOT) return [env.STARPHLEET_ROOT];
-  if (profile && profile.ships.length > 0) return profile.ships;
-  return [DEFAULT_ROOT];
+function deliveryFor(ship: ShipHandle): SecretDelivery {
+  return new TransportDelivery(ship.transport, `ship ${ship.label}`);
 }
 
-function deliveryFor(root: string): SecretDelivery {
-  return new TransportDelivery(new LocalSocketTransport(shipPaths(root).controlSocket), `ship ${root}`);
-}
-
-async function reach<T>(root: string, what: Promise<T>): Promise<T> {
+async function reach<T>(label: string, what: Promise<T>): Promise<T> {
   try {
     return await what;
   } catch (err) {
     const msg = (err as Error).message;
-    throw new Error(msg.startsWith(`ship ${root}`) ? msg : `ship ${root}: ${msg}`);
+    throw new Error(msg.startsWith(`ship ${label}`) ? msg : `ship ${label}: ${msg}`);
   }
+}
+
+/** Bring every reachable ship up to the admiral's copy of the set (quietly; failures show later). */
+export async function catchUpShips(profile: LoadedProfile, ships: ShipHandle[], timeoutMs: number): Promise<Map<ShipHandle, number>> {
+  const copy = new AdmiralCopy(profile.dir);
+  const sign = (payload: string): Promise<string> => signPayload(profile.keyFile, payload);
+  const results = await acrossShips(ships, (h) => catchUp(copy, deliveryFor(h), sign), timeoutMs);
+  const delivered = new Map<ShipHandle, number>();
+  for (const r of results) if (r.ok && r.value) delivered.set(r.ship, r.value);
+  return delivered;
 }
 
 function out(line: string): void {
@@ -85,9 +87,10 @@ async function init(args: string[]): Promise<number> {
   out(`phleet ${name} created in ${profile.dir}`);
   out(`admiral key: ${await fingerprint(profile.publicKey)}`);
   // Root on a ship: enroll the key through the root-only control channel.
-  for (const root of shipRoots(p.flags, process.env, null)) {
+  for (const ship of selectShips(p.flags, process.env, null)) {
+    const root = ship.entry.root;
     try {
-      const r = await deliveryFor(root).enroll(profile.publicKey);
+      const r = await deliveryFor(ship).enroll(profile.publicKey);
       rememberShip(profile, root);
       out(`ship ${root}: admiral key ${r.added ? 'enrolled' : 'already trusted'}`);
     } catch (err) {
@@ -122,17 +125,21 @@ export async function info(flags: Flags): Promise<number> {
     out(`public key:   ${profile.publicKey}`);
   }
   let failed = false;
-  for (const root of shipRoots(flags, process.env, profile)) {
-    const transport = new LocalSocketTransport(shipPaths(root).controlSocket);
-    try {
-      const d = new TransportDelivery(transport, `ship ${root}`);
-      const key = await d.shipKey();
-      const l = await d.list();
-      out(`ship:         ${root} (ship key ${key.fingerprint}; ${l.secrets.length} secret${l.secrets.length === 1 ? '' : 's'}, set version ${l.version})`);
-      out(`${wanted ? `phleet ${wanted}: ` : ''}${transport.describe}`);
-      out(await admiralsInfo(transport));
-    } catch (err) {
-      out(`ship:         ${root} (unreachable: ${(err as Error).message})`);
+  const ships = selectShips(flags, process.env, profile);
+  const results = await acrossShips(ships, async (ship) => {
+    const d = deliveryFor(ship);
+    const key = await d.shipKey();
+    const l = await d.list();
+    return [
+      `ship:         ${ship.label} (ship key ${key.fingerprint}; ${l.secrets.length} secret${l.secrets.length === 1 ? '' : 's'}, set version ${l.version})`,
+      `${wanted ? `phleet ${wanted}: ` : ''}${ship.transport.describe}`,
+      await admiralsInfo(ship.transport),
+    ].join('\n');
+  }, shipTimeoutMs(flags, process.env));
+  for (const r of results) {
+    if (r.ok) out(r.value ?? '');
+    else {
+      out(`ship:         ${r.ship.label} (unreachable: ${r.error ?? ''})`);
       failed = true;
     }
   }
@@ -145,16 +152,27 @@ async function list(args: string[]): Promise<number> {
   if (p.positionals.length) throw new UsageError(`secrets: unexpected argument '${p.positionals[0]}'`);
   const home = starphleetHome();
   const profile = await loadProfile(home, p.flags.phleet as string | undefined);
-  const roots = shipRoots(p.flags, process.env, profile);
-  for (const root of roots) {
-    const l = await reach(root, deliveryFor(root).list());
-    const prefix = roots.length > 1 ? `${root}  ` : '';
+  const ships = selectShips(p.flags, process.env, profile);
+  const timeout = shipTimeoutMs(p.flags, process.env);
+  await catchUpShips(profile, ships, timeout);
+  const results = await acrossShips(ships, (h) => deliveryFor(h).list(), timeout);
+  let failed = false;
+  for (const r of results) {
+    const prefix = ships.length > 1 ? `${r.ship.label}  ` : '';
+    if (!r.ok || !r.value) {
+      if (ships.length === 1) throw new Error(r.error?.startsWith(`ship ${r.ship.label}`) ? r.error : `ship ${r.ship.label}: ${r.error ?? 'no answer'}`);
+      out(`${prefix}unreachable: ${r.error ?? ''}`);
+      failed = true;
+      continue;
+    }
+    const l = r.value;
     if (l.secrets.length === 0) out(`${prefix}no secrets (set version ${l.version})`);
-    for (const s of l.secrets) out(`${prefix}${s.name}  set ${s.at}  (version ${s.version})`);
+    for (const x of l.secrets) out(`${prefix}${x.name}  set ${x.at}  (version ${x.version})`);
   }
   markUsed(home, profile.name);
-  return 0;
+  return failed ? 1 : 0;
 }
+
 
 async function readStdin(): Promise<Buffer> {
   const chunks: Buffer[] = [];
@@ -176,34 +194,57 @@ async function change(op: 'set' | 'unset', args: string[]): Promise<number> {
   const home = starphleetHome();
   const profile = await loadProfile(home, p.flags.phleet as string | undefined);
   const restart = !p.flags['no-restart'];
-  const roots = shipRoots(p.flags, process.env, profile);
+  const ships = selectShips(p.flags, process.env, profile);
+  const timeout = shipTimeoutMs(p.flags, process.env);
+  const copy = new AdmiralCopy(profile.dir);
 
-  // First reach every ship (its key and version): nothing changes anywhere unless all answer.
-  const ships = await Promise.all(roots.map(async (root) => {
-    const d = deliveryFor(root);
-    return { root, d, key: await reach(root, d.shipKey()), listing: await reach(root, d.list()) };
-  }));
-  if (op === 'unset' && !ships.some((s) => s.listing.secrets.some((x) => x.name === name))) {
+  // Reach every ship (catching up any that missed earlier changes), then
+  // apply to those that answered; the others get it when next reached.
+  await catchUpShips(profile, ships, timeout);
+  const reached = await acrossShips(ships, async (h) => {
+    const d = deliveryFor(h);
+    return { h, d, key: await reach(h.label, d.shipKey()), listing: await reach(h.label, d.list()) };
+  }, timeout);
+  const up = reached.flatMap((r) => (r.ok && r.value ? [r.value] : []));
+  const down = reached.filter((r) => !r.ok);
+  if (up.length === 0) {
+    const why = down[0]?.error ?? 'no ship';
+    throw new Error(ships.length === 1 ? (why.startsWith('ship ') ? why : `ship ${ships[0].label}: ${why}`) : `${op}: no ship of phleet ${profile.name} answered (${why}); nothing changed`);
+  }
+  const known = copy.load().entries[name];
+  if (op === 'unset' && !up.some((s) => s.listing.secrets.some((x) => x.name === name)) && known?.op !== 'set') {
     throw new Error(`unset: ${name} is not set in phleet ${profile.name}`);
   }
-  const version = Math.max(...ships.map((s) => s.listing.version)) + 1;
+  const version = Math.max(copy.load().version, ...up.map((s) => s.listing.version)) + 1;
   const at = new Date().toISOString();
-  for (const s of ships) {
+  const refused: string[] = [];
+  let applied = 0;
+  for (const s of up) {
     const m: SecretMessage = {
       v: 1, op, name, version, at, ship: s.key.fingerprint, restart,
       sealed: value ? seal(value, name, s.key.publicKey) : undefined,
     };
-    await signAndApply(profile, s.root, s.d, JSON.stringify(m));
+    try {
+      await signAndApply(profile, s.h.label, s.d, JSON.stringify(m));
+      applied += 1;
+      if (ships.length > 1) out(`${s.h.label}: ${op} ${name} (version ${version})`);
+    } catch (err) {
+      refused.push((err as Error).message);
+      if (ships.length > 1) out(`${s.h.label}: refused: ${(err as Error).message}`);
+    }
   }
+  if (applied === 0) throw new Error(refused[0] ?? `${op}: refused by every ship`);
+  copy.record(op, name, version, at, value);
+  for (const r of down) out(`${r.ship.label}: unreachable (${r.error ?? ''}); it catches up the next time a command reaches it`);
   markUsed(home, profile.name);
-  const where = `${ships.length} ship${ships.length === 1 ? '' : 's'}`;
+  const where = `${applied} ship${applied === 1 ? '' : 's'}`;
   out(`${op === 'set' ? 'set' : 'unset'} ${name} in phleet ${profile.name} (version ${version}) on ${where}; ${restart
     ? 'every service rolls over to it now'
     : 'services pick it up at their next start (--no-restart)'}`);
-  return 0;
+  return refused.length > 0 || down.length > 0 ? 1 : 0;
 }
 
-async function signAndApply(profile: LoadedProfile, root: string, d: SecretDelivery, payload: string): Promise<void> {
+async function signAndApply(profile: LoadedProfile, label: string, d: SecretDelivery, payload: string): Promise<void> {
   const signature = await signPayload(profile.keyFile, payload);
-  await reach(root, d.apply({ payload, signature }));
+  await reach(label, d.apply({ payload, signature }));
 }

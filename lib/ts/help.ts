@@ -1,4 +1,5 @@
 // Help texts: `starphleet --help` and `starphleet help CMD`.
+import { PHLEET_HELP, PHLEET_HELP_SUMMARY } from './help-phleet.js';
 import { SECRETS_HELP, SECRETS_HELP_SUMMARY } from './help-secrets.js';
 
 export const VERSION = '0.1.0';
@@ -13,19 +14,25 @@ Ship (run on the machine that serves):
   ship build-base  build a container base image (host stack, or --debian)
 
 Phleet:
-  status           services on the ship: path, state, repo@commit, container, error
-  nudge            poll the headquarters and services now instead of at the next pulse
+  status           services on each ship: path, state, repo@commit, container, error
+  nudge            poll the headquarters and services now, on every ship
   info             the phleet profile; each ship's key, secrets, admirals and privatize key
   privatize        give the ship(s) a private ssh key for private HQ and service repos
 
 ${SECRETS_HELP_SUMMARY}
 
+${PHLEET_HELP_SUMMARY}
+
 Other:
   help COMMAND     help for one command
   version          print the version
 
-Every command that talks to a ship finds it the same way:
-  --root DIR > STARPHLEET_ROOT > the phleet profile's ships (--phleet NAME) > /var/starphleet
+Every command that talks to ships finds them the same way:
+  --root DIR > STARPHLEET_ROOT > the phleet profile's ships (--phleet NAME,
+  narrowed with --ship NAME) > /var/starphleet
+Commands across several ships run on all of them at once; a ship that does
+not answer within --timeout SECONDS (default 30, STARPHLEET_SHIP_TIMEOUT) is
+reported, and the exit status is 1.
 
 Exit status: 0 ok, 1 failure, 2 usage error.`;
 
@@ -66,17 +73,20 @@ them to the container on fd 3.`,
 
 Relays one control request line from stdin to the ship agent and prints its
 answer: the control channel carried over ssh.`,
-  status: `usage: starphleet status [--json] [--root DIR] [--phleet NAME]
+  status: `usage: starphleet status [--json] [--root DIR] [--phleet NAME] [--ship NAME] [--timeout SECONDS]
 
 One line per service: path, state (pending, building, starting, checking,
 online, failed), repo#ref@commit, serving container, restarts, last error.
---json prints the same as a JSON document (see docs/status.md).
-Exit status 1 when any service is failed.`,
-  nudge: `usage: starphleet nudge [--root DIR] [--phleet NAME]
+--json prints the same as a JSON document (see docs/status.md). With several
+ships: a block per ship (--json: {"phleet", "ships": [{name, target, ok,
+error, status}]}). Exit status 1 when any service is failed or a ship is
+unreachable.`,
+  nudge: `usage: starphleet nudge [--root DIR] [--phleet NAME] [--ship NAME] [--timeout SECONDS]
 
 Polls the headquarters and every service repo now, instead of waiting for the
 next pulse. Returns when the poll is done (deploys it started go on).`,
   ...SECRETS_HELP,
+  ...PHLEET_HELP,
   privatize: `usage: starphleet privatize PRIVATE_KEY_FILE [--phleet NAME] [--root DIR]
 
 Delivers a private ssh key (without a passphrase) to the ship, which stores it

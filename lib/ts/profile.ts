@@ -11,11 +11,12 @@ import { join, resolve } from 'node:path';
 import { UsageError } from './config.js';
 import { publicKeyLines } from './admiral-sign.js';
 import { runScript } from './sh.js';
+import { shipEntry, type ShipEntry, type ShipRef } from './phleet.js';
 
 export interface Profile {
   name: string;
   headquarters: string;
-  ships: string[];      // ship roots this phleet's commands reach (local ones for now)
+  ships: ShipRef[];     // the phleet's ships: a bare root (local) or an entry (remote over ssh)
   createdAt: string;
 }
 
@@ -105,9 +106,26 @@ export async function loadProfile(home: string, wanted?: string): Promise<Loaded
 }
 
 export function rememberShip(p: LoadedProfile, root: string): void {
-  if (p.ships.includes(root)) return;
+  if (p.ships.some((x) => shipEntry(x).root === root && !shipEntry(x).target)) return;
   p.ships.push(root);
+  saveShips(p);
+}
+
+function saveShips(p: LoadedProfile): void {
   writeProfile(p.dir, { name: p.name, headquarters: p.headquarters, ships: p.ships, createdAt: p.createdAt });
+}
+
+/** Add or replace (by name) a ship of the phleet. */
+export function addShipEntry(p: LoadedProfile, entry: ShipEntry): void {
+  const i = p.ships.findIndex((x) => shipEntry(x).name === entry.name);
+  if (i === -1) p.ships.push(entry);
+  else p.ships[i] = entry;
+  saveShips(p);
+}
+
+export function removeShipEntry(p: LoadedProfile, name: string): void {
+  p.ships = p.ships.filter((x) => shipEntry(x).name !== name);
+  saveShips(p);
 }
 
 export function markUsed(home: string, name: string): void {
@@ -132,5 +150,7 @@ export function profileShipRoot(home: string, wanted?: string): string | null {
   }
   if (name === undefined) return null;
   const p = JSON.parse(readFileSync(join(phleetsDir(home), name, 'profile.json'), 'utf8')) as Profile;
-  return p.ships[0] ?? null;
+  // Only a local ship has a control socket on this machine.
+  const local = p.ships.map(shipEntry).find((e) => !e.target);
+  return local?.root ?? null;
 }
