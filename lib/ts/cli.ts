@@ -142,9 +142,9 @@ async function dispatch(argv: string[]): Promise<number> {
       return secretsCommand(cmd, rest);
     }
     case 'privatize': {
-      const { flags, positionals } = parse('privatize', rest, { root: { type: 'string' }, phleet: { type: 'string' } });
-      const { privatize } = await import('./cmd-admirals.js');
-      return privatize(transportFor(flags), flags, positionals);
+      const { flags, positionals } = parse('privatize', rest, PHLEET_OPTIONS);
+      const { phleetPrivatize } = await import('./cmd-phleet.js');
+      return phleetPrivatize(flags, positionals);
     }
     case 'info': {
       // The phleet profile (issue 4), then each ship's secrets and admirals (issue 6).

@@ -7,7 +7,7 @@ import { UsageError, type Flags } from './config.js';
 import { MAX_KEY_BYTES, privateKeyProblem } from './privatize.js';
 import type { ShipTransport } from './transport.js';
 
-export async function privatize(transport: ShipTransport, flags: Flags, positionals: string[]): Promise<number> {
+export async function privatize(transport: ShipTransport, flags: Flags, positionals: string[], say: (line: string) => void = (l) => process.stdout.write(l + '\n')): Promise<number> {
   if (positionals.length !== 1) throw new UsageError('privatize: needs exactly one PRIVATE_KEY_FILE');
   const file = positionals[0];
   let text: string;
@@ -23,7 +23,7 @@ export async function privatize(transport: ShipTransport, flags: Flags, position
   const res = await transport.request({ cmd: 'privatize', key: text }, 30_000);
   if (!res.ok) throw new Error(`privatize: ${file}: ${res.error ?? 'the ship refused the key'}`);
   const phleet = typeof flags.phleet === 'string' ? ` (phleet ${flags.phleet})` : '';
-  process.stdout.write(`privatized ${transport.describe}${phleet}: git over ssh uses key ${String(res.fingerprint)}${res.comment ? ` ${String(res.comment)}` : ''}\n`);
+  say(`privatized ${transport.describe}${phleet}: git over ssh uses key ${String(res.fingerprint)}${res.comment ? ` ${String(res.comment)}` : ''}`);
   return 0;
 }
 

@@ -1,8 +1,9 @@
 // The phleet commands: `add ship`, `remove ship`, `ships`, `balancer`, and
 // `status`/`nudge` across every ship of the phleet (in parallel, each ship
 // bounded by --timeout; a ship that is down is reported, not waited on).
-import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { chmodSync, copyFileSync, existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { privatize } from './cmd-admirals.js';
 import { assets } from './assets.js';
 import { renderBalancer } from './balancer.js';
 import { UsageError, type Flags } from './config.js';
@@ -28,7 +29,13 @@ async function optionalProfile(flags: Flags): Promise<LoadedProfile | null> {
   const explicitShip = typeof flags.root === 'string' || Boolean(process.env.STARPHLEET_ROOT);
   if (explicitShip && wanted === undefined) return null;
   if (profileNames(home).length === 0 && wanted === undefined) return null;
-  return loadProfile(home, wanted);
+  try {
+    return await loadProfile(home, wanted);
+  } catch (err) {
+    // --root names the ship: the profile is then only a label.
+    if (explicitShip) return null;
+    throw err;
+  }
 }
 
 // ------------------------------------------------------------ add / remove
@@ -76,6 +83,10 @@ export async function addShip(flags: Flags, positionals: string[]): Promise<numb
   addShipEntry(profile, entry);
   const delivered = (await catchUpShips(profile, [handle], 120_000)).get(handle) ?? 0;
   say(`secrets: ${delivered} change${delivered === 1 ? '' : 's'} delivered`);
+  const privKey = join(profile.dir, 'privatize_key');
+  if (existsSync(privKey)) {
+    await privatize(handle.transport, {}, [privKey], (line) => say(line));
+  }
   markUsed(home, profile.name);
   out(`ship ${name} added to phleet ${profile.name} (${target}, root ${root})`);
   return 0;
@@ -197,4 +208,25 @@ export async function phleetNudge(flags: Flags): Promise<number> {
   }
   for (const r of results) out(`${r.ship.label}: ${r.ok ? 'nudged: headquarters and services polled' : `FAILED: ${r.error ?? ''}`}`);
   return results.every((r) => r.ok) ? 0 : 1;
+}
+
+// -------------------------------------------------------------- privatize
+
+/**
+ * `privatize KEY` on every ship; the profile keeps a copy (0600) so that
+ * ships added later get it too.
+ */
+export async function phleetPrivatize(flags: Flags, positionals: string[]): Promise<number> {
+  if (positionals.length !== 1) throw new UsageError('privatize: needs exactly one PRIVATE_KEY_FILE');
+  const profile = await optionalProfile(flags);
+  const hs = handles(flags, profile);
+  const results = await acrossShips(hs, (h) => privatize(h.transport, flags, positionals, (line) => out(hs.length > 1 ? `${h.label}: ${line}` : line)), shipTimeoutMs(flags, process.env));
+  const ok = results.filter((r) => r.ok).length;
+  for (const r of results) if (!r.ok) process.stderr.write(`starphleet: ${hs.length > 1 ? `${r.ship.label}: ` : ''}${r.error ?? ''}\n`);
+  if (profile && ok > 0) {
+    const copy = join(profile.dir, 'privatize_key');
+    copyFileSync(positionals[0], copy);
+    chmodSync(copy, 0o600);
+  }
+  return ok === results.length ? 0 : 1;
 }

@@ -87,14 +87,15 @@ Polls the headquarters and every service repo now, instead of waiting for the
 next pulse. Returns when the poll is done (deploys it started go on).`,
   ...SECRETS_HELP,
   ...PHLEET_HELP,
-  privatize: `usage: starphleet privatize PRIVATE_KEY_FILE [--phleet NAME] [--root DIR]
+  privatize: `usage: starphleet privatize PRIVATE_KEY_FILE [--phleet NAME] [--ship NAME] [--root DIR]
 
 Delivers a private ssh key (without a passphrase) to the ship, which stores it
 as ROOT/ssh/privatize_key (mode 0600) and uses it for every git operation:
 the headquarters and service repos can then be private (ssh:// or user@host:
 URLs). Host keys: accepted the first time and pinned in ROOT/ssh/known_hosts,
 or only those in STARPHLEET_KNOWN_HOSTS when the ship has it. The key never
-appears in logs or status; only its fingerprint does.`,
+appears in logs or status; only its fingerprint does. With a phleet profile it
+goes to every ship, and the profile keeps a copy (0600) for ships added later.`,
   help: 'usage: starphleet help COMMAND',
   version: 'usage: starphleet version',
 };
