@@ -52,7 +52,8 @@ teardown_file() {
   assert_no_drops "$result"
 }
 
-@test "a long request and an open SSE stream started before a rollover both complete" {
+@test "a long request and an open SSE stream started before a rollover both complete, under load" {
+  LOAD_STOP_FILE="$SP_TMP/stop-long" load_start 90
   curl -s --max-time 30 "http://127.0.0.1:$SP_PORT/api/slow" >"$SP_TMP/slow.out" &
   slow=$!
   curl -sN --max-time 30 "http://127.0.0.1:$SP_PORT/api/sse-long" >"$SP_TMP/sse.out" &
@@ -66,10 +67,16 @@ teardown_file() {
   grep -q "slow done after 5 s from api v5" "$SP_TMP/slow.out"
   [ "$(grep -c '^data: ' "$SP_TMP/sse.out")" -eq 10 ]
   grep -q "data: tick 10" "$SP_TMP/sse.out"
+  touch "$SP_TMP/stop-long"
+  load_wait
+  result=$(cat "$SP_TMP/load.json")
+  echo "# load: $result" >&3
+  assert_no_drops "$result"
 }
 
-@test "rollback to a pinned sha reuses the built slug: no build, live quickly" {
+@test "rollback to a pinned sha reuses the built slug under load: no build, live quickly, nothing dropped" {
   v1=$(cat "$SP_TMP/v1.sha")
+  LOAD_STOP_FILE="$SP_TMP/stop-rollback" load_start 90
   builds=$(grep -c "Building api-" "$SP_TMP/agent.log")
   printf 'export PORT=3000\nexport STARPHLEET_DRAINSTOP_WAIT=8\nautodeploy file://%s/api.git#%s\n' "$SP_REPOS" "$v1" >"$SP_WORK/hq/api/orders"
   sp_commit hq "pin api to v1" >/dev/null
@@ -81,6 +88,11 @@ teardown_file() {
   [ $((SECONDS - start)) -lt 30 ]
   run sp_wait_status "/api +online +file://.*api.git#$v1@${v1:0:12}" 10
   [ "$status" -eq 0 ]
+  touch "$SP_TMP/stop-rollback"
+  load_wait
+  result=$(cat "$SP_TMP/load.json")
+  echo "# load: $result" >&3
+  assert_no_drops "$result"
 }
 
 @test "a failing build, a crash at start and a failing healthcheck under load: nothing dropped" {
