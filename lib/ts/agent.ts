@@ -13,6 +13,8 @@ import {
 } from './container.js';
 import { serveControl } from './control-server.js';
 import { describeCheck, probe, waitHealthy } from './healthcheck.js';
+import { HoldProxy, type HoldTarget } from './hold-proxy.js';
+import { afterFailure, describeRetry, due, type RetryState } from './retry-backoff.js';
 import { scanHeadquarters, type FoundService } from './hq-scan.js';
 import type { Logger } from './log.js';
 import { allocateIp, macForIp, parseSubnet, type Subnet } from './network.js';
@@ -28,6 +30,10 @@ import {
   type ContainerRecord, type ServiceRecord, type ShipState,
 } from './state.js';
 import type { ControlRequest, ControlResponse } from './transport.js';
+import { ShipSecrets } from './secret-store.js';
+import { handleSecretsRequest, SECRET_COMMANDS } from './secrets-control.js';
+import { syncAdmirals, type AdmiralsReport } from './admirals.js';
+import { explainGitError, gitEnv, privatizedKey, storePrivateKey, type KeyInfo } from './privatize.js';
 import { statusOf, type HealthSeen, type ShipStatus } from './status.js';
 // Logs, status, dashboard (issue 5): the log stream and what reads it.
 import { containerMemoryBytes } from './cgroup-memory.js';
@@ -69,6 +75,19 @@ export class Agent {
   private restartAt = new Map<string, number>();
   private health = new Map<string, { at: number; failures: number; last: string }>();
   private drainTimers = new Map<string, NodeJS.Timeout>();
+  /** Phleet secrets on this ship (ROOT/secrets): the ship key pair, the sealed set, trusted admirals. */
+  readonly secrets: ShipSecrets;
+  private watchRunning: Promise<void> | null = null;
+  private readonly hold: HoldProxy;
+  private lastHoldFlush = new Map<string, number>();
+  /** Unreachable repos ('hq' or a service path): fetched again only when due. */
+  private fetchRetry = new Map<string, RetryState>();
+  /** Admirals (issue 6): the last sync's report, its HQ commit, a fatal sync error. */
+  private admirals: AdmiralsReport | null = null;
+  private admiralsCommit: string | null = null;
+  private admiralsError: string | undefined;
+  /** The privatize key's fingerprint (undefined: not looked up yet). */
+  private sshKey: KeyInfo | null | undefined;
   // Logs, status, dashboard (issue 5).
   readonly hub: LogHub;
   private readonly follower: LogFollower;
@@ -81,6 +100,12 @@ export class Agent {
     this.follower = new LogFollower(this.hub, (name) => this.paths.containerLog(name));
     this.subnet = parseSubnet(config.subnet);
     this.state = loadState(this.paths.state);
+    this.secrets = new ShipSecrets(config.root, () => (this.state.hqCommit ? join(this.paths.hqSnapshots, this.state.hqCommit) : null));
+    this.hold = new HoldProxy(this.paths.holdSockets, {
+      budgetMs: (id) => (this.serviceById(id)?.orders?.healthcheckTimeoutSeconds ?? 60) * 1000,
+      waitForService: (id, deadline) => this.waitForService(id, deadline),
+      onHold: (id) => this.onHold(id),
+    });
   }
 
   private save(): void {
@@ -99,6 +124,7 @@ export class Agent {
       throw new Error(`another ship agent (pid ${other}) already runs with root ${p.root}`);
     }
     writeFileSync(p.agentPid, `${process.pid}\n`);
+    this.secrets.ensureKey();
     // nginx workers run unprivileged and must be able to reach ROOT/nginx.
     chmodSync(p.root, statSync(p.root).mode | 0o011);
     const closed = ancestorsClosedToOthers(p.root);
@@ -146,6 +172,7 @@ export class Agent {
     this.wake?.();
     for (const t of this.drainTimers.values()) clearTimeout(t);
     this.server?.close();
+    this.hold.close();
     this.dashboard?.close();
     this.follower.stop();
     rmSync(this.paths.controlSocket, { force: true });
@@ -187,8 +214,9 @@ export class Agent {
 
   private async poll(): Promise<void> {
     await this.pollHeadquarters();
+    await this.pollAdmirals();
     await Promise.all(Object.values(this.state.services).map((s) => this.pollService(s)));
-    await this.watchContainers();
+    await this.watchSoon();
     await this.watchNginx();
     this.save();
   }
@@ -196,15 +224,23 @@ export class Agent {
   private async pollHeadquarters(): Promise<void> {
     const hq = parseGitUrl(this.config.headquarters ?? '');
     let commit: string;
+    if (!due(this.fetchRetry.get('hq'), Date.now())) return;
     try {
-      commit = await syncRepo(assets().sh, hq, this.paths.hqCache);
+      commit = await syncRepo(assets().sh, hq, this.paths.hqCache, this.gitEnv());
     } catch (err) {
-      const msg = `headquarters ${this.config.headquarters}: ${(err as Error).message}`;
-      if (this.state.hqError !== msg) this.log('agent', null, msg);
+      // Keep serving the last known orders; try again with backoff.
+      const msg = `headquarters ${this.config.headquarters}: ${await this.explainGit(err as Error)}`;
+      if (this.state.hqError !== msg) this.log('agent', null, `${msg} (serving the last known orders; retrying with backoff)`);
       this.state.hqError = msg;
+      const retry = afterFailure(this.fetchRetry.get('hq'), Date.now(), this.config.pulseSeconds * 1000);
+      this.fetchRetry.set('hq', retry);
+      this.state.hqRetry = describeRetry(retry);
       return;
     }
+    if (this.state.hqError) this.log('agent', null, `headquarters ${this.config.headquarters} reachable again`);
+    this.fetchRetry.delete('hq');
     this.state.hqError = undefined;
+    this.state.hqRetry = undefined;
     // Orders are read on every HQ change, and once per agent start.
     if (commit === this.state.hqCommit && this.scannedOnce) return;
     this.scannedOnce = true;
@@ -254,19 +290,30 @@ export class Agent {
     const orders = s.orders;
     if (!orders || s.ordersError) return;
     let commit: string;
+    const retryKey = `${s.path} ${orders.autodeploy.url}`;
+    if (!due(this.fetchRetry.get(retryKey), Date.now())) return;
     try {
-      commit = await syncRepo(assets().sh, orders.autodeploy, this.paths.repo(s.id));
+      commit = await syncRepo(assets().sh, orders.autodeploy, this.paths.repo(s.id), this.gitEnv());
     } catch (err) {
-      const msg = `${s.ordersFile}: ${(err as Error).message}`;
-      if (s.lastError !== msg) this.log('agent', s.path, msg);
+      const msg = `${s.ordersFile}: ${await this.explainGit(err as Error)}`;
+      if (s.lastError !== msg) this.log('agent', s.path, `${msg}${s.serving ? ' (the serving version keeps serving)' : ''}; retrying with backoff`);
       s.lastError = msg;
+      const retry = afterFailure(this.fetchRetry.get(retryKey), Date.now(), this.config.pulseSeconds * 1000);
+      this.fetchRetry.set(retryKey, retry);
+      s.fetchRetry = describeRetry(retry);
       if (!s.serving) s.state = 'failed';
       return;
     }
+    if (this.fetchRetry.delete(retryKey)) {
+      this.log('agent', s.path, `${orders.autodeploy.url} reachable again`);
+      if (s.lastError?.startsWith(`${s.ordersFile}: `)) s.lastError = undefined;
+      if (!s.serving && s.state === 'failed' && !s.failedKey) s.state = 'pending';
+    }
+    s.fetchRetry = undefined;
     s.commit = commit;
-    const key = deployKey(commit, orders.hash);
+    const key = deployKey(commit, orders.hash, this.secrets.load().rollout);
     const serving = s.serving ? this.state.containers[s.serving] : undefined;
-    if (serving && deployKey(serving.commit, serving.ordersHash) === key) {
+    if (serving && deployKey(serving.commit, serving.ordersHash, serving.secretsVersion) === key) {
       if (s.lastError && !s.ordersError && s.failedKey === undefined) s.lastError = undefined;
       return;
     }
@@ -279,10 +326,72 @@ export class Agent {
     });
   }
 
+  // -------------------------------------------- admirals and git over ssh
+
+  /** Every git process of the ship: the privatize key and known_hosts policy. */
+  private gitEnv(): NodeJS.ProcessEnv {
+    return gitEnv(this.config.root, this.config.knownHosts);
+  }
+
+  private async explainGit(err: Error): Promise<string> {
+    if (this.sshKey === undefined) this.sshKey = await privatizedKey(this.config.root);
+    return explainGitError(err.message, this.sshKey);
+  }
+
+  /** On each HQ change (and once per agent start): admiral user, sudo, keys. */
+  private async pollAdmirals(): Promise<void> {
+    const commit = this.state.hqCommit;
+    if (!commit || commit === this.admiralsCommit) return;
+    const snapshot = join(this.paths.hqSnapshots, commit);
+    if (!existsSync(snapshot)) return;
+    const user = this.config.admiral;
+    try {
+      const report = await syncAdmirals(assets().sh, user, snapshot, commit);
+      const before = this.admirals;
+      for (const e of report.errors) if (!before?.errors.includes(e)) this.log('agent', null, `admirals: ${e}`);
+      for (const n of report.notes) if (!before?.notes.includes(n)) this.log('agent', null, `admirals: ${n}`);
+      const fps = report.keys.map((k) => k.fingerprint).join(' ');
+      if (!before || before.keys.map((k) => k.fingerprint).join(' ') !== fps) {
+        this.log('agent', null, `admirals: ${report.keys.length} key(s) for user ${user}${fps ? `: ${fps}` : ''}`);
+      }
+      this.admirals = report;
+      this.admiralsCommit = commit;
+      this.admiralsError = undefined;
+    } catch (err) {
+      // Retried next pulse; the keys written last time stay as they are.
+      const msg = (err as Error).message;
+      if (this.admiralsError !== msg) this.log('agent', null, `admirals: ${msg}`);
+      this.admiralsError = msg;
+    }
+  }
+
+  /** The admirals block of `status --json` and `info`. */
+  private admiralsStatus(): Record<string, unknown> {
+    return {
+      user: this.config.admiral,
+      keys: this.admirals?.keys ?? [],
+      errors: [...(this.admiralsError ? [this.admiralsError] : []), ...(this.admirals?.errors ?? [])],
+      notes: this.admirals?.notes ?? [],
+      hqCommit: this.admirals?.hqCommit ?? null,
+      syncedAt: this.admirals?.syncedAt ?? null,
+    };
+  }
+
+  private async privatize(req: ControlRequest): Promise<ControlResponse> {
+    if (typeof req.key !== 'string') return { ok: false, error: 'privatize: the request carries no key' };
+    const info = await storePrivateKey(this.config.root, req.key);
+    this.sshKey = info;
+    this.log('agent', null, `privatized: git over ssh uses key ${info.fingerprint}${info.comment ? ` (${info.comment})` : ''}`);
+    this.fetchRetry.clear(); // repos that refused the ship may accept it now: poll them at once
+    this.wake?.();
+    return { ok: true, fingerprint: info.fingerprint, type: info.type, comment: info.comment };
+  }
+
   // ------------------------------------------------------------------ deploy
 
   private async deploy(s: ServiceRecord, orders: Orders, commit: string): Promise<void> {
-    const key = deployKey(commit, orders.hash);
+    const secretsVersion = this.secrets.load().rollout;
+    const key = deployKey(commit, orders.hash, secretsVersion);
     const base = orders.env.STARPHLEET_BASE || this.config.base;
     let container: ContainerRecord | undefined;
     let switchAttempted = false;
@@ -292,7 +401,9 @@ export class Agent {
       this.save();
       const slug = readSlug(this.paths, s.id, commit) ?? await this.withBuildSlot(() => {
         this.log('build', s.path, `building ${orders.autodeploy.url} at ${commit.slice(0, 12)}`);
-        return ensureSlug(this.buildContext(), s.id, commit, base, orders.env, (line) => this.log('build', s.path, line));
+        // The build sees the same values as the app: orders exports, then phleet secrets (ENV_DIR, on a tmpfs).
+        const buildEnv: Record<string, string | Buffer> = { ...orders.env, ...this.secrets.values(), PORT: String(orders.port) };
+        return ensureSlug(this.buildContext(), s.id, commit, base, buildEnv, (line) => this.log('build', s.path, line));
       });
 
       s.state = 'starting';
@@ -301,7 +412,7 @@ export class Agent {
       const ip = allocateIp(this.subnet, Object.values(this.state.containers).map((c) => c.ip));
       container = {
         name, servicePath: s.path, serviceId: s.id, commit, ordersHash: orders.hash, base, ip, port: orders.port,
-        state: 'starting', createdAt: new Date().toISOString(), restarts: 0,
+        state: 'starting', createdAt: new Date().toISOString(), restarts: 0, secretsVersion,
       };
       this.state.containers[name] = container;
       this.save();
@@ -314,7 +425,7 @@ export class Agent {
       });
       await runOrThrow('ip', ['neigh', 'flush', 'to', ip, 'dev', this.config.bridge]).catch(() => undefined);
       this.follower.follow(name, s.path, true);
-      startSupervised(this.paths, this.config.root, name);
+      startSupervised(this.paths, this.config.root, name, this.secrets.exportLines());
       this.log('agent', s.path, `started ${name} at ${ip}:${orders.port}`);
 
       s.state = 'checking';
@@ -474,7 +585,7 @@ export class Agent {
         this.log('agent', c.servicePath, `${c.name} ${why}; restarting in ${delay / 1000} s`);
         const s = this.serviceOf(c);
         if (s) s.lastError = `${c.name} ${why}`;
-        setTimeout(() => { this.wake?.(); }, delay + 10);
+        setTimeout(() => { void this.watchSoon(); }, delay + 10);
       } else if (Date.now() >= due) {
         this.restartAt.delete(c.name);
         c.restarts += 1;
@@ -525,8 +636,61 @@ export class Agent {
     await runOrThrow('ip', ['neigh', 'flush', 'to', c.ip, 'dev', this.config.bridge]).catch(() => undefined);
     c.answeredSinceRestart = false;
     this.health.delete(c.name);
-    startSupervised(this.paths, this.config.root, c.name);
+    startSupervised(this.paths, this.config.root, c.name, this.secretsForRestart(c));
     this.log('agent', c.servicePath, `restarted ${c.name} (restart ${c.restarts})`);
+  }
+
+  /** A crash restart gets the current secrets; if they cannot be read, it starts without them and says so. */
+  private secretsForRestart(c: ContainerRecord): Buffer {
+    try {
+      return this.secrets.exportLines();
+    } catch (err) {
+      this.log('agent', c.servicePath, `phleet secrets unreadable for ${c.name}: ${(err as Error).message}`);
+      return Buffer.alloc(0);
+    }
+  }
+
+  /** Look at the containers now (one look at a time); also run every pulse. */
+  private watchSoon(): Promise<void> {
+    if (!this.watchRunning) {
+      this.watchRunning = this.watchContainers()
+        .catch((err: Error) => this.log('agent', null, `watching containers failed: ${err.message}`))
+        .finally(() => { this.watchRunning = null; this.save(); });
+    }
+    return this.watchRunning;
+  }
+
+  /** A request is waiting in the hold: its container did not take the connection. */
+  private onHold(serviceId: string): void {
+    void this.watchSoon();
+    const s = this.serviceById(serviceId);
+    const c = s?.serving ? this.state.containers[s.serving] : undefined;
+    const last = this.lastHoldFlush.get(serviceId) ?? 0;
+    if (c && Date.now() - last > 1000) {
+      // A stopped container's neighbour entry makes connects hang until it
+      // expires; without it they fail at once and go straight to the hold.
+      this.lastHoldFlush.set(serviceId, Date.now());
+      void runOrThrow('ip', ['neigh', 'flush', 'to', c.ip, 'dev', this.config.bridge]).catch(() => undefined);
+    }
+  }
+
+  private serviceById(serviceId: string): ServiceRecord | undefined {
+    return Object.values(this.state.services).find((x) => x.id === serviceId);
+  }
+
+  /** Until the service's serving container answers its healthcheck (or the deadline). */
+  private async waitForService(serviceId: string, deadline: number): Promise<HoldTarget | null> {
+    while (Date.now() < deadline && !this.stopping) {
+      const s = this.serviceById(serviceId);
+      if (!s) return null;
+      const c = s.serving ? this.state.containers[s.serving] : undefined;
+      if (c?.healthUrl && c.state === 'online' && !this.restartAt.has(c.name) && exitStatus(this.paths, c.name) === null) {
+        const r = await probe(c.healthUrl, 1000);
+        if (r.ok) return { host: c.ip, port: c.port };
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    return null;
   }
 
   private async watchNginx(): Promise<void> {
@@ -543,7 +707,12 @@ export class Agent {
     for (const s of Object.values(this.state.services)) {
       const name = this.switching.get(s.path) ?? s.serving;
       const c = name ? this.state.containers[name] : undefined;
-      if (c) routes.push({ path: s.path, serviceId: s.id, container: c.name, upstreams: [`${c.ip}:${c.port}`] });
+      if (c) {
+        routes.push({
+          path: s.path, serviceId: s.id, container: c.name, upstreams: [`${c.ip}:${c.port}`],
+          holdSocket: this.hold.socketPath(s.id),
+        });
+      }
     }
     return routes.sort((a, b) => a.path.localeCompare(b.path));
   }
@@ -553,12 +722,14 @@ export class Agent {
     const run = async (): Promise<void> => {
       this.state.nginxGeneration += 1;
       const generation = this.state.nginxGeneration;
+      const routes = this.routes();
+      await this.hold.ensure(routes.map((r) => r.serviceId));
       const config = renderNginxConfig({
         listenPort: this.config.httpPort,
         prefix: this.paths.nginx,
         controlSocket: this.paths.nginxControlSocket,
         generation,
-        routes: this.routes(),
+        routes,
         workerShutdownTimeoutSeconds: Math.max(40, this.config.drainSeconds + 10),
         dashboardSocket: this.dashboardSocket,
         listenAddresses: ipv6Available() ? undefined : ['0.0.0.0'],
@@ -602,8 +773,19 @@ export class Agent {
     switch (req.cmd) {
       case 'ping':
         return { ok: true, pid: process.pid };
-      case 'status':
-        return { ok: true, ...this.status() };
+      case 'status': {
+        const doc = this.status();
+        if (this.sshKey === undefined) this.sshKey = await privatizedKey(this.config.root);
+        return {
+          ok: true, ...doc,
+          ship: { ...doc.ship, admirals: this.admiralsStatus(), sshKey: this.sshKey?.fingerprint ?? null },
+        };
+      }
+      case 'admirals':
+        if (this.sshKey === undefined) this.sshKey = await privatizedKey(this.config.root);
+        return { ok: true, admirals: this.admiralsStatus(), sshKey: this.sshKey };
+      case 'privatize':
+        return this.privatize(req);
       case 'logs':
         return logsRequest(this.hub, (path) => path in this.state.services, req);
       case 'log-rings': {
@@ -617,10 +799,18 @@ export class Agent {
       case 'nudge':
         // A nudge is also how a person says "try the failed version again".
         for (const s of Object.values(this.state.services)) s.failedKey = undefined;
+        this.fetchRetry.clear();
         if (this.pollRunning) await this.pollRunning;
         await this.pollOnce();
         return { ok: true };
       default:
+        if (SECRET_COMMANDS.has(req.cmd)) {
+          return handleSecretsRequest(this.secrets, req, {
+            log: (msg) => this.log('agent', null, msg),
+            // A change that rolls services: poll now (the deploy key holds the rollout version).
+            rollout: () => { void (this.pollRunning ?? Promise.resolve()).then(() => this.pollOnce()); },
+          });
+        }
         return { ok: false, error: `unknown control command '${String(req.cmd)}'` };
     }
   }

@@ -47,7 +47,7 @@ function chownTree(dir: string): Promise<unknown> {
 /** Return the slug for commit, building it first if the ship does not have it. */
 export async function ensureSlug(
   ctx: BuildContext, serviceId: string, commit: string, base: string,
-  buildEnv: Record<string, string>, onLine: (line: string) => void,
+  buildEnv: Record<string, string | Buffer>, onLine: (line: string) => void,
 ): Promise<SlugMeta> {
   const existing = readSlug(ctx.paths, serviceId, commit);
   if (existing) return existing;
@@ -64,13 +64,20 @@ export async function ensureSlug(
   rmSync(logFile, { force: true });
   const log = new CappedLog(logFile);
   const say = (line: string): void => { log.write(`${line}\n`); onLine(line); };
+  let envMounted = false;
 
   try {
     mkdirSync(work, { recursive: true });
     await runOrThrow(`${ctx.shDir}/git-export`, [ctx.paths.repo(serviceId), commit, app]);
     mkdirSync(meta);
     mkdirSync(envDir, { mode: 0o750 });
-    for (const [k, v] of Object.entries(buildEnv)) writeFileSync(join(envDir, k), v, { mode: 0o640 });
+    // ENV_DIR (orders exports and phleet secrets, one file per variable) lives
+    // on a tmpfs: it never reaches a disk and is gone when the build ends.
+    await runOrThrow('mount', ['-t', 'tmpfs', '-o', 'size=16m,mode=0750,nosuid,nodev,noexec', 'starphleet-env', envDir]);
+    envMounted = true;
+    for (const [k, v] of Object.entries(buildEnv)) {
+      if (/^[A-Za-z_][A-Za-z0-9_]*$/.test(k)) writeFileSync(join(envDir, k), v, { mode: 0o640 });
+    }
     mkdirSync(cache, { recursive: true });
     await chownTree(app);
     await chownTree(meta);
@@ -116,6 +123,9 @@ export async function ensureSlug(
     throw err;
   } finally {
     await destroyContainer(ctx.paths, ctx.shDir, name).catch(() => undefined);
+    if (envMounted) {
+      await runOrThrow('umount', [envDir]).catch(() => runOrThrow('umount', ['-l', envDir])).catch((e: Error) => say(`!     ${e.message}`));
+    }
     rmSync(work, { recursive: true, force: true });
   }
 }

@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 import { resolveRoot, resolveShipConfig, UsageError, type Flags } from './config.js';
 import { HELP, helpFor, VERSION } from './help.js';
 import { shipPaths } from './paths.js';
+import { profileShipRoot, starphleetHome } from './profile.js';
 import { LocalSocketTransport, ShipUnreachable, type ShipTransport } from './transport.js';
 
 export class Failure extends Error {}
@@ -20,6 +21,8 @@ const SHIP_OPTIONS: OptionSpec = {
   nat: { type: 'string' },
   base: { type: 'string' },
   memory: { type: 'string' },
+  admiral: { type: 'string' },
+  'known-hosts': { type: 'string' },
 };
 
 function parse(command: string, args: string[], options: OptionSpec): { flags: Flags; positionals: string[] } {
@@ -38,9 +41,17 @@ function parse(command: string, args: string[], options: OptionSpec): { flags: F
 
 class HelpShown extends Error {}
 
-/** The transport to the ship this command is about (local socket for now). */
+/** Commands that reach every ship of the phleet: --ship narrows, --timeout bounds each ship. */
+const PHLEET_OPTIONS: OptionSpec = {
+  root: { type: 'string' }, phleet: { type: 'string' }, ship: { type: 'string' }, timeout: { type: 'string' },
+};
+
+/** The transport to the ship this command is about (local socket for now): --root > STARPHLEET_ROOT > the phleet profile's ship > default. */
 export function transportFor(flags: Flags): ShipTransport {
-  return new LocalSocketTransport(shipPaths(resolveRoot(flags, process.env)).controlSocket);
+  const explicit = typeof flags.root === 'string' || Boolean(process.env.STARPHLEET_ROOT);
+  const root = explicit ? resolveRoot(flags, process.env)
+    : profileShipRoot(starphleetHome(), flags.phleet as string | undefined) ?? resolveRoot(flags, process.env);
+  return new LocalSocketTransport(shipPaths(root).controlSocket);
 }
 
 function noPositionals(command: string, positionals: string[]): void {
@@ -88,15 +99,60 @@ async function dispatch(argv: string[]): Promise<number> {
     case 'status':
       return status(rest);
     case 'nudge': {
-      const { flags, positionals } = parse('nudge', rest, { root: { type: 'string' } });
+      const { flags, positionals } = parse('nudge', rest, PHLEET_OPTIONS);
       noPositionals('nudge', positionals);
-      const res = await transportFor(flags).request({ cmd: 'nudge' }, 120_000);
-      if (!res.ok) throw new Failure(res.error ?? 'nudge failed');
-      process.stdout.write('nudged: headquarters and services polled\n');
-      return 0;
+      const { phleetNudge } = await import('./cmd-phleet.js');
+      return phleetNudge(flags);
+    }
+    case 'add':
+    case 'remove': {
+      const [what, ...more] = rest;
+      if (what !== 'ship') throw new UsageError(`${cmd}: did you mean '${cmd} ship'?`);
+      const phleet = await import('./cmd-phleet.js');
+      if (cmd === 'add') {
+        const { flags, positionals } = parse('add ship', more, {
+          phleet: { type: 'string' }, root: { type: 'string' }, name: { type: 'string' }, identity: { type: 'string' },
+          port: { type: 'string' }, pulse: { type: 'string' }, bridge: { type: 'string' }, subnet: { type: 'string' },
+          nat: { type: 'string' }, base: { type: 'string' },
+        });
+        return phleet.addShip(flags, positionals);
+      }
+      const { flags, positionals } = parse('remove ship', more, { phleet: { type: 'string' } });
+      return phleet.removeShip(flags, positionals);
+    }
+    case 'ships': {
+      const { flags, positionals } = parse('ships', rest, PHLEET_OPTIONS);
+      noPositionals('ships', positionals);
+      const { ships } = await import('./cmd-phleet.js');
+      return ships(flags);
+    }
+    case 'balancer': {
+      const { flags, positionals } = parse('balancer', rest, { phleet: { type: 'string' }, format: { type: 'string' }, listen: { type: 'string' } });
+      noPositionals('balancer', positionals);
+      const { balancer } = await import('./cmd-phleet.js');
+      return balancer(flags);
     }
     case 'ship':
       return ship(rest);
+    case 'init':
+    case 'set':
+    case 'unset':
+    case 'secrets': {
+      const { secretsCommand } = await import('./cmd-secrets.js');
+      return secretsCommand(cmd, rest);
+    }
+    case 'privatize': {
+      const { flags, positionals } = parse('privatize', rest, PHLEET_OPTIONS);
+      const { phleetPrivatize } = await import('./cmd-phleet.js');
+      return phleetPrivatize(flags, positionals);
+    }
+    case 'info': {
+      // The phleet profile (issue 4), then each ship's secrets and admirals (issue 6).
+      const { flags, positionals } = parse('info', rest, { root: { type: 'string' }, phleet: { type: 'string' } });
+      noPositionals('info', positionals);
+      const { info } = await import('./cmd-secrets.js');
+      return info(flags);
+    }
     // Logs, attach, dashboard (issue 5).
     case 'logs':
     case 'attach':
@@ -108,14 +164,10 @@ async function dispatch(argv: string[]): Promise<number> {
 }
 
 async function status(args: string[]): Promise<number> {
-  const { flags, positionals } = parse('status', args, { root: { type: 'string' }, json: { type: 'boolean' } });
+  const { flags, positionals } = parse('status', args, { ...PHLEET_OPTIONS, json: { type: 'boolean' } });
   noPositionals('status', positionals);
-  const res = await transportFor(flags).request({ cmd: 'status' });
-  if (!res.ok) throw new Failure(res.error ?? 'status failed');
-  const { formatStatus } = await import('./status.js');
-  const doc = { ship: res.ship, services: res.services } as Parameters<typeof formatStatus>[0];
-  process.stdout.write(flags.json ? JSON.stringify(doc, null, 2) + '\n' : formatStatus(doc) + '\n');
-  return doc.services.some((s) => s.state === 'failed') ? 1 : 0;
+  const { phleetStatus } = await import('./cmd-phleet.js');
+  return phleetStatus(flags);
 }
 
 /** `logs`, `attach`, `dashboard` (issue 5). */
@@ -188,11 +240,12 @@ async function ship(args: string[]): Promise<number> {
       return buildBase(resolveRoot(flags, process.env), flags.debian ? 'debian' : 'host', Boolean(flags.rebuild));
     }
     case 'supervise': {
-      const { flags, positionals } = parse('ship supervise', rest, { root: { type: 'string' } });
+      const { flags, positionals } = parse('ship supervise', rest, { root: { type: 'string' }, 'secrets-stdin': { type: 'boolean' } });
       if (positionals.length !== 1) throw new UsageError('ship supervise: needs exactly one container NAME');
-      const { supervise } = await import('./supervisor.js');
+      const { supervise, readSecrets } = await import('./supervisor.js');
       const { assets } = await import('./assets.js');
-      return supervise(shipPaths(resolveRoot(flags, process.env)), assets().sh, positionals[0], ['/starphleet/app-start']);
+      const secrets = flags['secrets-stdin'] ? await readSecrets(process.stdin) : Buffer.alloc(0);
+      return supervise(shipPaths(resolveRoot(flags, process.env)), assets().sh, positionals[0], ['/starphleet/app-start', '--secrets-fd', '3'], secrets);
     }
     case 'control': {
       const { flags, positionals } = parse('ship control', rest, { root: { type: 'string' } });
@@ -200,8 +253,17 @@ async function ship(args: string[]): Promise<number> {
       const { relayControl } = await import('./ship-run.js');
       return relayControl(transportFor(flags));
     }
+    case 'service': {
+      // Used by `add ship`/`remove ship` on the ship itself: run the agent under the host's init.
+      const [action, ...more] = rest;
+      if (action !== 'install' && action !== 'uninstall') throw new UsageError('ship service: needs install or uninstall');
+      const { flags, positionals } = parse('ship service', more, { root: { type: 'string' } });
+      noPositionals('ship service', positionals);
+      const { shipService } = await import('./ship-service.js');
+      return shipService(action, resolveRoot(flags, process.env));
+    }
     case undefined:
-      throw new UsageError('ship: needs a subcommand (run, down, build-base)');
+      throw new UsageError('ship: needs a subcommand (run, down, build-base, service)');
     default:
       throw new UsageError(`ship: unknown subcommand '${sub}'`);
   }

@@ -37,6 +37,10 @@ export async function attach(transport: ShipTransport, root: string, service: st
     '--set-var', 'LANG=C.UTF-8',
     '--', '/bin/bash', '-c', script, 'app-attach', ...command,
   ];
+  // HOOK(issue 4, secrets): to give the attached command the app's secrets,
+  // ask the agent for the service's export lines (Agent.secrets.exportLines())
+  // and hand them to lxc-attach on a pipe that app-attach reads as fd 4 (as
+  // supervisor.ts does for app-start). Not wired: attach sees orders.env only.
   const child = spawn('lxc-attach', args, { stdio: 'inherit' });
   // The terminal delivers ^C to the command in the container; attach only waits.
   const ignore = (): void => undefined;

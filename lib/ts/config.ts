@@ -13,6 +13,8 @@ export interface ShipConfig {
   memoryLimit: string;     // per container, e.g. 1024M
   pidsLimit: number;
   drainSeconds: number;    // STARPHLEET_DRAINSTOP_WAIT default
+  admiral: string;         // local user for admirals' ssh logins (issue 6)
+  knownHosts?: string;     // strict known_hosts file for git over ssh (issue 6)
 }
 
 export const DEFAULT_ROOT = '/var/starphleet';
@@ -59,5 +61,16 @@ export function resolveShipConfig(flags: Flags, env: NodeJS.ProcessEnv): ShipCon
     memoryLimit,
     pidsLimit: whole('pids limit', pick(undefined, env.STARPHLEET_PIDS, '1024'), 16, 1_000_000),
     drainSeconds: whole('STARPHLEET_DRAINSTOP_WAIT', pick(undefined, env.STARPHLEET_DRAINSTOP_WAIT, '30'), 0, 3600),
+    ...admiralSettings(flags, env),
   };
+}
+
+/** Admirals and git over ssh (issue 6): the admiral user and the known_hosts policy. */
+function admiralSettings(flags: Flags, env: NodeJS.ProcessEnv): { admiral: string; knownHosts?: string } {
+  const admiral = pick(flags.admiral, env.STARPHLEET_ADMIRAL, 'admiral');
+  if (!/^[a-z_][a-z0-9_-]{0,31}$/.test(admiral)) {
+    throw new UsageError(`admiral user name must be 1-32 of [a-z0-9_-] starting with a letter or _, got '${admiral}'`);
+  }
+  const knownHosts = pick(flags['known-hosts'], env.STARPHLEET_KNOWN_HOSTS, '') || undefined;
+  return { admiral, knownHosts };
 }

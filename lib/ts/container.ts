@@ -127,14 +127,22 @@ export async function prepareBuildContainer(paths: ShipPaths, input: BuildContai
   writeFileSync(join(dir, 'config'), config);
 }
 
-/** Start the container under its own detached supervisor process. */
-export function startSupervised(paths: ShipPaths, root: string, name: string): void {
+/**
+ * Start the container under its own detached supervisor process. secrets
+ * (the phleet secrets as `export NAME='value'` lines, decrypted in memory)
+ * go to the supervisor through a pipe on its stdin, never argv or a file; it
+ * hands them on through another pipe, inherited by lxc-execute and the
+ * container as fd 3, which lib/sh/app-start reads.
+ */
+export function startSupervised(paths: ShipPaths, root: string, name: string, secrets: Buffer = Buffer.alloc(0)): void {
   const [cmd, ...args] = self();
-  const child = spawn(cmd, [...args, 'ship', 'supervise', '--root', root, name], {
+  const child = spawn(cmd, [...args, 'ship', 'supervise', '--root', root, '--secrets-stdin', name], {
     detached: true,
-    stdio: 'ignore',
+    stdio: ['pipe', 'ignore', 'ignore'],
     env: { PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin', LANG: 'C.UTF-8' },
   });
+  child.stdin?.on('error', () => undefined);
+  child.stdin?.end(secrets);
   child.unref();
 }
 

@@ -1,4 +1,7 @@
 // Help texts: `starphleet --help` and `starphleet help CMD`.
+import { PHLEET_HELP, PHLEET_HELP_SUMMARY } from './help-phleet.js';
+import { SECRETS_HELP, SECRETS_HELP_SUMMARY } from './help-secrets.js';
+
 export const VERSION = '0.1.0';
 
 export const HELP = `starphleet ${VERSION} — container-based continuous deployment from a git headquarters
@@ -11,18 +14,28 @@ Ship (run on the machine that serves):
   ship build-base  build a container base image (host stack, or --debian)
 
 Phleet:
-  status           services on the ship: path, state, repo@commit, container, error
-  nudge            poll the headquarters and services now instead of at the next pulse
+  status           services on each ship: path, state, repo@commit, container, error
+  nudge            poll the headquarters and services now, on every ship
+  info             the phleet profile; each ship's key, secrets, admirals and privatize key
+  privatize        give the ship(s) a private ssh key for private HQ and service repos
   logs             tail, grep and follow the logs of one service or the whole ship
   attach           a shell (or a command) inside a service's serving container
   dashboard        print the URL (with a login token) of the ship's web dashboard
+
+${SECRETS_HELP_SUMMARY}
+
+${PHLEET_HELP_SUMMARY}
 
 Other:
   help COMMAND     help for one command
   version          print the version
 
-Every command that talks to a ship finds it the same way:
-  --root DIR > STARPHLEET_ROOT > /var/starphleet
+Every command that talks to ships finds them the same way:
+  --root DIR > STARPHLEET_ROOT > the phleet profile's ships (--phleet NAME,
+  narrowed with --ship NAME) > /var/starphleet
+Commands across several ships run on all of them at once; a ship that does
+not answer within --timeout SECONDS (default 30, STARPHLEET_SHIP_TIMEOUT) is
+reported, and the exit status is 1.
 
 Exit status: 0 ok, 1 failure, 2 usage error.`;
 
@@ -41,7 +54,10 @@ nginx keep serving when the agent stops.
   --subnet CIDR       container subnet, default 10.0.3.0/24   (STARPHLEET_SUBNET)
   --nat on|off        outbound NAT for containers, default on (STARPHLEET_NAT)
   --base host|debian  default container base, default host    (STARPHLEET_BASE)
-  --memory SIZE       memory limit per container, default 1024M (STARPHLEET_MEMORY)`,
+  --memory SIZE       memory limit per container, default 1024M (STARPHLEET_MEMORY)
+  --admiral NAME      local user for admirals' ssh logins, default admiral (STARPHLEET_ADMIRAL)
+  --known-hosts FILE  trust only these ssh host keys for git, default: accept new hosts
+                      and pin them in ROOT/ssh/known_hosts  (STARPHLEET_KNOWN_HOSTS)`,
   'ship down': `usage: starphleet ship down [--root DIR]
 
 Stops the ship's agent, nginx and containers, removes the containers and the
@@ -51,25 +67,40 @@ bridge the ship created. Built slugs and caches stay under the root.`,
 Builds a container base image under ROOT/bases: the host-stack base (default,
 under a second) or a full Debian base with debootstrap (--debian, about a
 minute, needs the Debian mirror).`,
-  'ship supervise': `usage: starphleet ship supervise --root DIR NAME
+  'ship supervise': `usage: starphleet ship supervise --root DIR [--secrets-stdin] NAME
 
-Internal: holds one container's output and exit status; started by the agent.`,
+Internal: holds one container's output and exit status; started by the agent.
+--secrets-stdin reads the container's secrets from stdin (a pipe) and hands
+them to the container on fd 3.`,
   'ship control': `usage: starphleet ship control [--root DIR]
 
 Relays one control request line from stdin to the ship agent and prints its
 answer: the control channel carried over ssh.`,
-  status: `usage: starphleet status [--json] [--root DIR]
+  status: `usage: starphleet status [--json] [--root DIR] [--phleet NAME] [--ship NAME] [--timeout SECONDS]
 
 One line per service: path, state (pending, building, starting, checking,
 online, draining, failed), repo#ref@commit, serving container, uptime,
 memory (from its cgroup), last healthcheck (ok/FAIL and when), restarts,
 other versions (a new one checking, an old one draining), last error.
---json prints the same as a JSON document (see docs/status.md).
-Exit status 1 when any service is failed.`,
-  nudge: `usage: starphleet nudge [--root DIR]
+--json prints the same as a JSON document (see docs/status.md). With several
+ships: a block per ship (--json: {"phleet", "ships": [{name, target, ok,
+error, status}]}). Exit status 1 when any service is failed or a ship is
+unreachable.`,
+  nudge: `usage: starphleet nudge [--root DIR] [--phleet NAME] [--ship NAME] [--timeout SECONDS]
 
 Polls the headquarters and every service repo now, instead of waiting for the
 next pulse. Returns when the poll is done (deploys it started go on).`,
+  ...SECRETS_HELP,
+  ...PHLEET_HELP,
+  privatize: `usage: starphleet privatize PRIVATE_KEY_FILE [--phleet NAME] [--ship NAME] [--root DIR]
+
+Delivers a private ssh key (without a passphrase) to the ship, which stores it
+as ROOT/ssh/privatize_key (mode 0600) and uses it for every git operation:
+the headquarters and service repos can then be private (ssh:// or user@host:
+URLs). Host keys: accepted the first time and pinned in ROOT/ssh/known_hosts,
+or only those in STARPHLEET_KNOWN_HOSTS when the ship has it. The key never
+appears in logs or status; only its fingerprint does. With a phleet profile it
+goes to every ship, and the profile keeps a copy (0600) for ships added later.`,
   logs: `usage: starphleet logs [SERVICE_PATH] [--follow|-f] [--grep REGEX] [--lines|-n N]
                       [--since DURATION] [--json] [--root DIR]
 

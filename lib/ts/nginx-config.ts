@@ -10,6 +10,9 @@ export interface NginxRoute {
   serviceId: string;   // e.g. "api-1a2b3c" (service-names.ts)
   container: string;   // the container serving it, sent as X-Starphleet-Container
   upstreams: string[]; // "10.0.3.10:3000", at least one
+  // The agent's hold socket (hold-proxy.ts): nginx's backup upstream, used
+  // only when no container of the service accepts the connection.
+  holdSocket?: string;
 }
 
 export interface NginxInput {
@@ -157,11 +160,13 @@ export function nginxTemplateContext(input: NginxInput): NginxTemplateContext {
     }
     if (route.upstreams.length === 0) throw new Error(`service ${route.path} has no upstream`);
     route.upstreams.forEach((server) => validateUpstream(server, route.path));
+    if (route.holdSocket !== undefined) validateFsPath(`service ${route.path}: hold socket`, route.holdSocket);
     return {
       path: route.path,
       serviceId: route.serviceId,
       container: route.container,
       upstreams: [...route.upstreams],
+      holdSocket: route.holdSocket,
       upstream: upstreamName(route.serviceId),
       forwardedPrefix: route.path === '/' ? '' : route.path,
     };

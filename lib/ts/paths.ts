@@ -23,6 +23,7 @@ export function shipPaths(root: string) {
     containerLog: (name: string) => join(root, 'logs', `${name}.log`),
     nginx: join(root, 'nginx'),
     nginxConf: join(root, 'nginx', 'nginx.conf'),
+    holdSockets: join(root, 'nginx', 'hold'),
     run: join(root, 'run'),
     controlSocket: join(root, 'run', 'control.sock'),
     nginxControlSocket: join(root, 'run', 'nginx-control.sock'),

@@ -30,6 +30,7 @@ export interface ContainerRecord {
   backoff?: number;               // crash-restart backoff level: delay = 2^backoff s, at most 60 s
   healthUrl?: string;             // checked at go-live and every HEALTHCHECK_PULSE after
   answeredSinceRestart?: boolean;
+  secretsVersion?: number;        // the phleet secrets' rollout version it was deployed for
 }
 
 export interface ServiceRecord {
@@ -46,6 +47,7 @@ export interface ServiceRecord {
   failedKey?: string;               // deploy key that failed: not retried until something changes
   failedCommit?: string;            // the commit of the version that failed
   lastError?: string;
+  fetchRetry?: string;              // its repo is unreachable: failed tries and the next one
   updatedAt: string;
 }
 
@@ -53,6 +55,7 @@ export interface ShipState {
   version: 1;
   hqCommit?: string;
   hqError?: string;
+  hqRetry?: string;                            // HQ unreachable: failed tries and the next one
   services: Record<string, ServiceRecord>;     // by path
   containers: Record<string, ContainerRecord>; // by name
   seq: number;                                 // container sequence
@@ -77,6 +80,7 @@ export function saveState(file: string, state: ShipState): void {
   renameSync(tmp, file);
 }
 
-export function deployKey(commit: string, ordersHash: string): string {
-  return `${commit}:${ordersHash}`;
+/** What a deployed version is: commit, orders and the phleet secrets' rollout version (0: none yet). */
+export function deployKey(commit: string, ordersHash: string, secretsVersion = 0): string {
+  return secretsVersion ? `${commit}:${ordersHash}:s${secretsVersion}` : `${commit}:${ordersHash}`;
 }

@@ -49,10 +49,16 @@ export interface ServiceStatus {
   memoryBytes: number | null;      // of the serving container's cgroup
   health: HealthSeen | null;       // last check of the serving container
   containers: ContainerStatus[];   // every version this service has: serving, new, draining, failed
+  retry: string | null;           // its repo is unreachable: failed tries and the next one
 }
 
 export interface ShipStatus {
-  ship: { root: string; headquarters: string | null; hqCommit: string | null; hqError: string | null; httpPort: number };
+  ship: {
+    root: string; headquarters: string | null; hqCommit: string | null; hqError: string | null; hqRetry: string | null; httpPort: number;
+    // Filled in by the agent (issue 6): admirals synced from the HQ, the privatize key's fingerprint.
+    admirals?: { user: string; keys: unknown[]; errors: string[] };
+    sshKey?: string | null;
+  };
   services: ServiceStatus[];
 }
 
@@ -103,6 +109,7 @@ export function statusOf(state: ShipState, config: ShipConfig, live?: StatusLive
         memoryBytes: serving?.memoryBytes ?? null,
         health: serving?.health ?? null,
         containers,
+        retry: s.fetchRetry ?? null,
       };
     });
   // A service removed from the headquarters is gone from the state, but its
@@ -112,7 +119,7 @@ export function statusOf(state: ShipState, config: ShipConfig, live?: StatusLive
     const cs = containerStatus(c, live, now);
     services.push({
       path: c.servicePath, state: 'draining', repo: null, ref: null, commit: c.commit, servingCommit: null, failedCommit: null,
-      container: c.name, ip: c.ip, port: c.port, restarts: c.restarts, error: null,
+      container: c.name, ip: c.ip, port: c.port, restarts: c.restarts, error: null, retry: null,
       uptimeSeconds: cs.uptimeSeconds, memoryBytes: cs.memoryBytes, health: cs.health, containers: [cs],
     });
   }
@@ -123,6 +130,7 @@ export function statusOf(state: ShipState, config: ShipConfig, live?: StatusLive
       headquarters: config.headquarters ?? null,
       hqCommit: state.hqCommit ?? null,
       hqError: state.hqError ?? null,
+      hqRetry: state.hqRetry ?? null,
       httpPort: config.httpPort,
     },
     services,
@@ -132,7 +140,8 @@ export function statusOf(state: ShipState, config: ShipConfig, live?: StatusLive
 export function formatStatus(status: ShipStatus): string {
   const lines: string[] = [];
   const hq = status.ship.hqCommit ? status.ship.hqCommit.slice(0, 12) : 'not fetched';
-  lines.push(`ship ${status.ship.root}  headquarters ${status.ship.headquarters ?? '-'} @ ${hq}${status.ship.hqError ? `  ERROR ${status.ship.hqError}` : ''}`);
+  lines.push(`ship ${status.ship.root}  headquarters ${status.ship.headquarters ?? '-'} @ ${hq}${status.ship.hqError ? `  ERROR ${status.ship.hqError}` : ''}${status.ship.hqRetry ? ` (${status.ship.hqRetry})` : ''}`);
+  for (const e of status.ship.admirals?.errors ?? []) lines.push(`admirals ERROR ${e}`);
   const rows = status.services.map((s) => [
     s.path,
     s.state,
@@ -145,6 +154,7 @@ export function formatStatus(status: ShipStatus): string {
     s.containers.filter((x) => x.name !== s.container && x.state !== 'failed').map((x) => `${x.state}=${x.name}`).join(' '),
     s.failedCommit ? `failed=${s.failedCommit.slice(0, 12)}` : '',
     s.error ? `error: ${s.error}` : '',
+    s.retry ? `(${s.retry})` : '',
   ]);
   const widths = [0, 1, 2, 3].map((i) => Math.max(0, ...rows.map((r) => r[i].length)));
   for (const r of rows) {

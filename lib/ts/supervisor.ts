@@ -8,16 +8,31 @@ import { CappedLog } from './capped-log.js';
 import { escapeLine, LineSplitter } from './log-ring.js';
 import type { ShipPaths } from './paths.js';
 
-export async function supervise(paths: ShipPaths, shDir: string, name: string, command: string[]): Promise<number> {
+/** The secrets the agent pipes to a supervisor's stdin (export lines, bytes), read to the end. */
+export async function readSecrets(input: NodeJS.ReadableStream): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of input) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}
+
+/**
+ * Run the container and hold its output. secrets go to the container through
+ * a pipe inherited as fd 3 (lxc-execute keeps inherited descriptors), so they
+ * are in no file, argv or environment of any host process.
+ */
+export async function supervise(paths: ShipPaths, shDir: string, name: string, command: string[], secrets: Buffer = Buffer.alloc(0)): Promise<number> {
   mkdirSync(paths.supervisors, { recursive: true });
   mkdirSync(paths.logs, { recursive: true });
   rmSync(paths.supervisorExit(name), { force: true });
   writeFileSync(paths.supervisorPid(name), `${process.pid}\n`);
   const log = new CappedLog(paths.containerLog(name));
   const child = spawn(`${shDir}/container-run`, [paths.lxcpath, name, ...command], {
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
     env: { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', LANG: 'C.UTF-8' },
   });
+  const secretsPipe = child.stdio[3] as NodeJS.WritableStream | null;
+  secretsPipe?.on('error', () => undefined); // the container ended before reading them
+  secretsPipe?.end(secrets);
   // Signals to the supervisor are for the container, not for us.
   for (const sig of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) {
     process.on(sig, () => { child.kill(sig); });
@@ -34,8 +49,8 @@ export async function supervise(paths: ShipPaths, shDir: string, name: string, c
     stream.on('data', (chunk: Buffer) => write(splitter.push(chunk)));
     stream.on('end', () => write(splitter.flush()));
   };
-  pipe(child.stdout, 'stdout');
-  pipe(child.stderr, 'stderr');
+  pipe(child.stdout as NodeJS.ReadableStream, 'stdout');
+  pipe(child.stderr as NodeJS.ReadableStream, 'stderr');
   const code = await new Promise<number>((resolve) => {
     child.on('error', (err) => { log.write(`${new Date().toISOString()} supervisor cannot start: ${err.message}\n`); resolve(127); });
     child.on('close', (c, signal) => resolve(c ?? (signal ? 128 : 1)));

@@ -103,7 +103,7 @@ need_root() {
 
 @test "order file lists the packs in the fixed order" {
   run cat "$PACKS/order"
-  [ "$output" = "$(printf 'nodejs\npython\nstatic\nprocfile')" ]
+  [ "$output" = "$(printf '%s\n' nodejs python ruby go php play scala clojure java dart perl apache static procfile)" ]
 }
 
 @test "detect: package.json beats index.html" {
@@ -137,7 +137,7 @@ need_root() {
 }
 
 @test "detect: other app markers keep index.html from being static" {
-  run "$SH/buildpack-detect" "$(app go go.mod index.html)" "$PACKS"
+  run "$SH/buildpack-detect" "$(app rust Cargo.toml index.html)" "$PACKS"
   [ "$status" -eq 1 ]
 }
 
@@ -152,7 +152,7 @@ need_root() {
   run --separate-stderr "$SH/buildpack-detect" "$(app empty)" "$PACKS"
   [ "$status" -eq 1 ]
   [ "$output" = "" ]
-  [ "$stderr" = "no buildpack detected for this app (tried: nodejs python static procfile)" ]
+  [ "$stderr" = "no buildpack detected for this app (tried: nodejs python ruby go php play scala clojure java dart perl apache static procfile)" ]
 }
 
 @test "detect: usage error" {
@@ -373,7 +373,7 @@ EOF
 @test "build-in-container: nothing detected fails with one clear line" {
   run --separate-stderr "$SH/build-in-container" "$(app nothing)" "$T/cache" "" "$T/meta" "$PACKS"
   [ "$status" -eq 1 ]
-  [ "$stderr" = "!     no buildpack detected for this app (tried: nodejs python static procfile)" ]
+  [ "$stderr" = "!     no buildpack detected for this app (tried: nodejs python ruby go php play scala clojure java dart perl apache static procfile)" ]
   [ ! -e "$T/meta/buildpack" ]
 }
 
@@ -465,15 +465,18 @@ build_with() {
   echo 'FROM_PROFILE="profile at $HOME"' >"$T/app/.profile.d/a.sh"
   chown -R 10000:10000 "$T/app"
   printf "export PORT='4321'\nexport GREETING='hi there'\n" >"$T/env/orders.env"
-  printf "export PORT='9999'\nexport SECRET='s3cr;et'\n" >"$T/env/secrets.env"
-  chmod 600 "$T/env/orders.env" "$T/env/secrets.env" # root-only: handed over as open files
-  echo 'echo "$(id -u):$(id -g):$(id -G) $PORT $HOME $PWD $STACK|$FROM_ENV|$FROM_PROFILE|$GREETING|$SECRET"; readlink /proc/$$/fd/* || true' >"$T/env/web"
-  run env STARPHLEET_ENV_DIR="$T/env" STARPHLEET_APP_DIR="$T/app" "$SH/app-start"
+  chmod 600 "$T/env/orders.env" # root-only: handed over as an open file
+  echo 'echo "$(id -u):$(id -g):$(id -G) $PORT $HOME $PWD $STACK|$FROM_ENV|$FROM_PROFILE|$GREETING|$SECRET"; readlink /proc/$$/fd/* || true; ls /proc/$$/fd/3 /proc/$$/fd/4 2>/dev/null || echo "fds 3 and 4 closed"' >"$T/env/web"
+  # Secrets arrive only on a pipe (fd 3 here, as lxc-execute hands it on): never a file.
+  run bash -c 'printf "export PORT='\''9999'\''\nexport SECRET='\''s3cr;et'\''\n" | env STARPHLEET_ENV_DIR="$1" STARPHLEET_APP_DIR="$2" "$3" --secrets-fd 3 3<&0 </dev/null' x "$T/env" "$T/app" "$SH/app-start"
   echo "$output"
   [ "$status" -eq 0 ]
   [ "${lines[0]}" = "10000:10000:10000 4321 $T/app $T/app starphleet-host|dotenv|profile at $T/app|hi there|s3cr;et" ]
-  # the env files are not left open for the app
-  [[ "$output" != *orders.env* && "$output" != *secrets.env* ]]
+  # neither the env file nor the secrets pipe is left open for the app
+  [[ "$output" != *orders.env* && "$output" == *"fds 3 and 4 closed"* ]]
+  run env STARPHLEET_ENV_DIR="$T/env" STARPHLEET_APP_DIR="$T/app" "$SH/app-start" --secrets-fd 9
+  [ "$status" -eq 1 ]
+  [[ "$output" == "app-start: --secrets-fd 9: no such open file descriptor" ]]
 }
 
 @test "app-start: the web command becomes the process; errors are one line" {

@@ -5,6 +5,7 @@
 # before a rollover complete. A rollback to a pinned sha reuses its slug.
 
 load helpers/ship
+load helpers/load
 
 setup_file() {
   sp_init_ship
@@ -19,25 +20,6 @@ setup_file() {
 
 teardown_file() {
   sp_teardown_ship
-}
-
-# load_start SECONDS: the request loop in the background; load_wait waits for it.
-load_start() {
-  node "$REPO_ROOT/test/bats/helpers/load.mjs" "http://127.0.0.1:$SP_PORT/api/" "$1" 4 >"$SP_TMP/load.json" 2>"$SP_TMP/load.err" &
-  echo $! >"$SP_TMP/load.pid"
-}
-# load_wait: wait for the loop (in this shell, not a $(...) subshell).
-load_wait() {
-  wait "$(cat "$SP_TMP/load.pid")" || true
-  cat "$SP_TMP/load.err" >&2
-}
-
-assert_no_drops() {
-  node -e '
-    const r = JSON.parse(process.argv[1]);
-    if (r.requests < 100) { console.error("too few requests: " + r.requests); process.exit(1); }
-    if (r.non200 !== 0 || r.errors !== 0) { console.error("dropped: " + JSON.stringify(r)); process.exit(1); }
-  ' "$1"
 }
 
 @test "three back-to-back rollovers under keep-alive load: zero non-200, zero connection errors" {
@@ -70,7 +52,8 @@ assert_no_drops() {
   assert_no_drops "$result"
 }
 
-@test "a long request and an open SSE stream started before a rollover both complete" {
+@test "a long request and an open SSE stream started before a rollover both complete, under load" {
+  LOAD_STOP_FILE="$SP_TMP/stop-long" load_start 90
   curl -s --max-time 30 "http://127.0.0.1:$SP_PORT/api/slow" >"$SP_TMP/slow.out" &
   slow=$!
   curl -sN --max-time 30 "http://127.0.0.1:$SP_PORT/api/sse-long" >"$SP_TMP/sse.out" &
@@ -84,10 +67,16 @@ assert_no_drops() {
   grep -q "slow done after 5 s from api v5" "$SP_TMP/slow.out"
   [ "$(grep -c '^data: ' "$SP_TMP/sse.out")" -eq 10 ]
   grep -q "data: tick 10" "$SP_TMP/sse.out"
+  touch "$SP_TMP/stop-long"
+  load_wait
+  result=$(cat "$SP_TMP/load.json")
+  echo "# load: $result" >&3
+  assert_no_drops "$result"
 }
 
-@test "rollback to a pinned sha reuses the built slug: no build, live quickly" {
+@test "rollback to a pinned sha reuses the built slug under load: no build, live quickly, nothing dropped" {
   v1=$(cat "$SP_TMP/v1.sha")
+  LOAD_STOP_FILE="$SP_TMP/stop-rollback" load_start 90
   builds=$(grep -c "Building api-" "$SP_TMP/agent.log")
   printf 'export PORT=3000\nexport STARPHLEET_DRAINSTOP_WAIT=8\nautodeploy file://%s/api.git#%s\n' "$SP_REPOS" "$v1" >"$SP_WORK/hq/api/orders"
   sp_commit hq "pin api to v1" >/dev/null
@@ -99,6 +88,11 @@ assert_no_drops() {
   [ $((SECONDS - start)) -lt 30 ]
   run sp_wait_status "/api +online +file://.*api.git#$v1@${v1:0:12}" 10
   [ "$status" -eq 0 ]
+  touch "$SP_TMP/stop-rollback"
+  load_wait
+  result=$(cat "$SP_TMP/load.json")
+  echo "# load: $result" >&3
+  assert_no_drops "$result"
 }
 
 @test "a failing build, a crash at start and a failing healthcheck under load: nothing dropped" {
@@ -134,4 +128,45 @@ assert_no_drops() {
   assert_no_drops "$result"
   run curl -s "http://127.0.0.1:$SP_PORT/api/"
   [[ "$output" == *"api v6"* ]]
+}
+
+@test "reaper: removing api-v2 from the HQ under load on /api removes only api-v2's containers; /api keeps its container and drops nothing" {
+  v1=$(cat "$SP_TMP/v1.sha")
+  mkdir -p "$SP_WORK/hq/api-v2"
+  printf 'export PORT=3000\nexport STARPHLEET_DRAINSTOP_WAIT=2\nautodeploy file://%s/api.git#%s\n' "$SP_REPOS" "$v1" >"$SP_WORK/hq/api-v2/orders"
+  sp_commit hq "api-v2 beside api" >/dev/null
+  run sp_wait_body /api-v2 "api v1" 120
+  [ "$status" -eq 0 ]
+  api_container=$("$STARPHLEET" status --root "$SP_ROOT" --json | node -e 'const d=JSON.parse(require("fs").readFileSync(0,"utf8"));console.log(d.services.find(s=>s.path==="/api").container)')
+  [[ "$api_container" == api-* ]]
+  api_pid=$(lxc-info -P "$SP_ROOT/containers" -n "$api_container" -p -H)
+  v2_containers=$(sp_containers | grep '^api-v2-')
+  [ -n "$v2_containers" ]
+
+  LOAD_STOP_FILE="$SP_TMP/stop-reap" load_start 90
+  sleep 1
+  git -C "$SP_WORK/hq" rm -rq api-v2
+  sp_commit hq "remove api-v2" >/dev/null
+  deadline=$((SECONDS + 60))
+  while sp_containers | grep -q '^api-v2-'; do
+    [ "$SECONDS" -lt "$deadline" ] || break
+    sleep 0.3
+  done
+  touch "$SP_TMP/stop-reap"
+  load_wait
+  result=$(cat "$SP_TMP/load.json")
+  echo "# load: $result" >&3
+  assert_no_drops "$result"
+
+  # api-v2 is gone: unrouted, no container, not in status.
+  [ -z "$(sp_containers | grep '^api-v2-' || true)" ]
+  run curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$SP_PORT/api-v2/"
+  [ "$output" = "404" ]
+  run "$STARPHLEET" status --root "$SP_ROOT"
+  [[ "$output" != *"/api-v2"* ]]
+  # api is untouched: the same container, the same process.
+  sp_containers | grep -qx "$api_container"
+  [ "$(lxc-info -P "$SP_ROOT/containers" -n "$api_container" -p -H)" = "$api_pid" ]
+  run curl -s "http://127.0.0.1:$SP_PORT/api/"
+  [[ "$output" == *"api v"* ]]
 }

@@ -4,6 +4,7 @@
 # orders file, websockets, SSE and a clean `ship down`.
 
 load helpers/ship
+load helpers/load
 
 setup_file() {
   sp_init_ship
@@ -103,11 +104,25 @@ teardown_file() {
   [ "$status" -eq 0 ]
 }
 
-@test "nudge polls at once; the agent can be killed -9 and restarted without restarting any container" {
+@test "a force-pushed branch is followed: the rewritten commit is served" {
+  sp_wait_body /api "api v2" 90 >/dev/null
+  sed -i "s/'api v2'/'api v2 forced'/" "$SP_WORK/api/server.js"
+  git -C "$SP_WORK/api" commit -qa --amend -m "v2, rewritten"
+  git -C "$SP_WORK/api" push -qf "$SP_REPOS/api.git" main
+  forced=$(git -C "$SP_WORK/api" rev-parse HEAD)
+  run sp_wait_body /api "api v2 forced" 90
+  [ "$status" -eq 0 ]
+  run sp_wait_status "/api +online +file://.*api.git@${forced:0:12}"
+  [ "$status" -eq 0 ]
+}
+
+@test "nudge polls at once; kill -9 of the agent and a restart, under load: no container restarted, nothing dropped" {
   run "$STARPHLEET" nudge --root "$SP_ROOT"
   [ "$status" -eq 0 ]
   names=$("$STARPHLEET" status --root "$SP_ROOT" --json | node -e 'const d=JSON.parse(require("fs").readFileSync(0,"utf8"));console.log(d.services.map(s=>s.container).join(" "))')
   pids_before=$(for n in $names; do lxc-info -P "$SP_ROOT/containers" -n "$n" -p -H; done)
+  LOAD_STOP_FILE="$SP_TMP/stop-kill" load_start 60
+  sleep 1
   kill -9 "$(cat "$SP_TMP/agent.pid")"
   sleep 1
   # Serving does not depend on the agent.
@@ -117,6 +132,12 @@ teardown_file() {
   run "$STARPHLEET" nudge --root "$SP_ROOT"
   [ "$status" -eq 0 ]
   run sp_wait_status "/api +online" 30
+  sleep 1
+  touch "$SP_TMP/stop-kill"
+  load_wait
+  result=$(cat "$SP_TMP/load.json")
+  echo "# load: $result" >&3
+  assert_no_drops "$result"
   pids_after=$(for n in $names; do lxc-info -P "$SP_ROOT/containers" -n "$n" -p -H; done)
   [ -n "$pids_before" ]
   [ "$pids_before" = "$pids_after" ]
@@ -124,23 +145,36 @@ teardown_file() {
   [[ "$output" == *"Starphleet static site"* ]]
 }
 
-@test "a service that crashes after go-live is restarted, and status counts it" {
+@test "a service that crashes after go-live is restarted under load: nothing dropped, status counts it" {
+  sp_wait_body /api "api v" 120 >/dev/null
   builds=$(grep -c "Building api-" "$SP_TMP/agent.log")
+  LOAD_STOP_FILE="$SP_TMP/stop-crash" load_start 60
+  sleep 1
   run curl -s "http://127.0.0.1:$SP_PORT/api/crash"
   [[ "$output" == *"crashing"* ]]
   run sp_wait_status "/api +online .*restarts=1" 30
   [ "$status" -eq 0 ]
   run sp_wait_body /api "api v" 30
   [ "$status" -eq 0 ]
+  sleep 1
+  touch "$SP_TMP/stop-crash"
+  load_wait
+  result=$(cat "$SP_TMP/load.json")
+  echo "# load: $result" >&3
+  assert_no_drops "$result"
+  # The waiting requests were held by the agent, not answered 502.
+  grep -q "exited with status" "$SP_TMP/agent.log"
   # A restart is not a rebuild.
   [ "$(grep -c "Building api-" "$SP_TMP/agent.log")" -eq "$builds" ]
 }
 
-@test "after go-live the healthcheck keeps running; a service that stops answering is restarted" {
+@test "after go-live the healthcheck keeps running; a service that stops answering is restarted, nothing dropped" {
   sp_orders api 3000 api "export HEALTHCHECK=/health HEALTHCHECK_PULSE=1 HEALTHCHECK_RETRY_COUNT=2"
   sp_commit hq "health pulse for api" >/dev/null
   run sp_wait_status "/api +online +[^ ]+ +[^ ]+ *$" 60
   [ "$status" -eq 0 ]
+  LOAD_STOP_FILE="$SP_TMP/stop-break" load_start 60
+  sleep 1
   run curl -s "http://127.0.0.1:$SP_PORT/api/break"
   [[ "$output" == *"health now fails"* ]]
   run sp_wait_status "/api +online .*restarts=1" 30
@@ -148,6 +182,11 @@ teardown_file() {
   grep -q "stopped answering its healthcheck (http://.*/health answered 500: broken)" "$SP_TMP/agent.log"
   run sp_wait_body /api/health "^ok" 30
   [ "$status" -eq 0 ]
+  touch "$SP_TMP/stop-break"
+  load_wait
+  result=$(cat "$SP_TMP/load.json")
+  echo "# load: $result" >&3
+  assert_no_drops "$result"
 }
 
 @test "an HQ commit that does not touch a service's orders rebuilds and restarts nothing" {
@@ -244,6 +283,41 @@ teardown_file() {
   count=$(grep -c "started api-" "$SP_TMP/agent.log")
   sleep 3
   [ "$(grep -c "started api-" "$SP_TMP/agent.log")" -eq "$count" ]
+}
+
+@test "an unreachable HQ and service repo: the ship keeps serving, retries with backoff, says so in status, and recovers" {
+  sp_wait_body /api "api v" 120 >/dev/null
+  sp_wait_status "/api +online" 60 >/dev/null
+  mv "$SP_REPOS/hq.git" "$SP_REPOS/hq.git.away"
+  mv "$SP_REPOS/api.git" "$SP_REPOS/api.git.away"
+  run sp_wait_status "ERROR headquarters .*\(3 failed tries since" 30
+  [ "$status" -eq 0 ]
+  run sp_wait_status "/api +online .*\([0-9]+ failed tr(y|ies) since .*next try at" 30
+  [ "$status" -eq 0 ]
+  run curl -s "http://127.0.0.1:$SP_PORT/api/"
+  [[ "$output" == *"api v"* ]]
+  run curl -s "http://127.0.0.1:$SP_PORT/"
+  [[ "$output" == *"Starphleet static site"* ]]
+  # Backoff: 6 s after the third failure a pulse-by-pulse retry (1 s) would
+  # have tried 6 more times; doubling waits (4 s, then 8 s) try once more.
+  sleep 6
+  run "$STARPHLEET" status --root "$SP_ROOT" --json
+  node -e '
+    const d = JSON.parse(process.argv[1]);
+    const m = /^(\d+) failed tries since \S+, next try at (\S+)$/.exec(d.ship.hqRetry);
+    if (!m) { console.error("no hqRetry: " + d.ship.hqRetry); process.exit(1); }
+    if (Number(m[1]) > 5) { console.error("retried without backoff: " + d.ship.hqRetry); process.exit(1); }
+  ' "$output"
+  mv "$SP_REPOS/hq.git.away" "$SP_REPOS/hq.git"
+  mv "$SP_REPOS/api.git.away" "$SP_REPOS/api.git"
+  run "$STARPHLEET" nudge --root "$SP_ROOT"
+  [ "$status" -eq 0 ]
+  run "$STARPHLEET" status --root "$SP_ROOT" --json
+  node -e '
+    const d = JSON.parse(process.argv[1]);
+    const api = d.services.find((s) => s.path === "/api");
+    if (d.ship.hqError || d.ship.hqRetry || api.retry) { console.error("still failing: " + process.argv[1]); process.exit(1); }
+  ' "$output"
 }
 
 @test "ship down stops nginx and leaves no container behind" {

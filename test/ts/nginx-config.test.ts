@@ -161,7 +161,7 @@ t.test('several routes, nested paths', async (t) => {
   t.match(location(c, '/users/admin/'), new RegExp(`proxy_pass http://${upstreamName('admin-abc123')}/;`));
   t.match(location(c, '/'), new RegExp(`proxy_pass http://${upstreamName('root-abc123')};`));
   t.notMatch(c, /return 404 "/, 'no catch-all 404 with a root service');
-  t.equal(count(c, 'location '), 1 + 2 * 3 + 2, 'root + 2 per prefixed service + 2 control');
+  t.equal(count(c, 'location '), 1 + 2 * 3 + 1 + 2, 'root + 2 per prefixed service + ship health + 2 control');
   t.equal(render([...routes].reverse()), c, 'output does not depend on route order');
   t.equal(count(c, '{'), count(c, '}'), 'balanced braces');
 });

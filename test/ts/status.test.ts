@@ -20,7 +20,7 @@ t.test('status document and text', async (t) => {
   t.equal(doc.services.length, 2);
   t.has(doc.services[0], {
     path: '/api', state: 'online', repo: 'file:///r/api.git', ref: 'main', commit: 'b'.repeat(40), servingCommit: 'b'.repeat(40), failedCommit: null,
-    container: 'api-123456--bbbbbbbb-1', ip: '10.0.3.2', port: 3000, restarts: 2, error: null,
+    container: 'api-123456--bbbbbbbb-1', ip: '10.0.3.2', port: 3000, restarts: 2, error: null, retry: null,
   });
   t.equal(doc.services[1].error, 'bad/orders: syntax error');
   const text = formatStatus(doc);

@@ -1,6 +1,6 @@
 // usage: node load.mjs URL SECONDS [CONCURRENCY] [MAX_REQUESTS] [PAUSE_MS]
 // A bounded keep-alive request loop (loopback only): prints one JSON line
-// {requests, ok, non200, errors, retried, statuses, lastError, p50ms, p99ms}.
+// {requests, ok, non200, errors, retried, statuses, lastError, p50ms, p99ms, maxms}.
 // Stops on its own after SECONDS or MAX_REQUESTS, or earlier when the file
 // named by $LOAD_STOP_FILE appears. Each worker pauses PAUSE_MS (default 2)
 // between requests, so the loop measures the ship rather than burning CPU.
@@ -70,5 +70,5 @@ async function worker() {
 await Promise.all(Array.from({ length: Number(concurrencyText) }, worker));
 latencies.sort((a, b) => a - b);
 const pct = (p) => (latencies.length ? Number(latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * p))].toFixed(2)) : null);
-console.log(JSON.stringify({ ...stats, p50ms: pct(0.5), p99ms: pct(0.99) }));
+console.log(JSON.stringify({ ...stats, p50ms: pct(0.5), p99ms: pct(0.99), maxms: latencies.length ? Number(latencies[latencies.length - 1].toFixed(2)) : null }));
 agent.destroy();

@@ -1,0 +1,55 @@
+// Help texts of the phleet profile and secrets commands (merged into help.ts).
+const PHLEET = `--phleet NAME  the phleet profile (default: the only one, or the last used)
+  --root DIR     the ship (default: STARPHLEET_ROOT, else the profile's ships, else /var/starphleet)`;
+
+export const SECRETS_HELP: Record<string, string> = {
+  init: `usage: starphleet init NAME --headquarters URL [--key PRIVATE_KEY_FILE] [--root DIR]
+
+Creates the phleet profile NAME under $STARPHLEET_HOME (default ~/.starphleet):
+the headquarters URL and the admiral key, an OpenSSH private key (ed25519 or
+RSA, without a passphrase; a new ed25519 key when --key is not given), kept
+there with mode 0600. Run as root on a ship (--root, STARPHLEET_ROOT or
+/var/starphleet), it also enrolls the key on that ship through its root-only
+control channel. Other ships trust keys listed in the headquarters'
+authorized_keys/ folder.`,
+  info: `usage: starphleet info [--phleet NAME] [--root DIR]
+
+Prints the phleet profile, if there is one: headquarters, admiral key
+fingerprint and public key (never the private key). Then, for each ship: its
+key fingerprint, how many secrets it holds and the secret set's version; the
+ship's admirals: the admiral user, and the fingerprint and comment of each key
+from the headquarters' authorized_keys/ folder (files that were skipped are
+listed with the reason); and the privatize key's fingerprint.
+
+  ${PHLEET}`,
+  set: `usage: starphleet set NAME VALUE [--no-restart] [--phleet NAME] [--root DIR]
+       starphleet set NAME - ...    (the value from stdin, byte for byte)
+
+Sets a phleet-wide secret: the last override of every service's environment
+(after .env, .profile.d and orders). The value is encrypted to each ship's key
+and signed with the admiral key; ships store it encrypted. Every service then
+restarts with it by a zero-downtime rolling restart (no rebuild);
+--no-restart leaves it to each service's next start.
+NAME is [A-Za-z_][A-Za-z0-9_]* and not PORT; a value is at most 64 KiB.
+Use - to keep the value out of shell history and the process list.
+
+  ${PHLEET}`,
+  unset: `usage: starphleet unset NAME [--no-restart] [--phleet NAME] [--root DIR]
+
+Removes a phleet-wide secret (a signed tombstone: an older 'set' of it can
+not be replayed). Services roll over as for set.
+
+  ${PHLEET}`,
+  secrets: `usage: starphleet secrets [--phleet NAME] [--root DIR]
+
+Lists the phleet's secrets: names, when they were set and the set version.
+Never the values.
+
+  ${PHLEET}`,
+};
+
+export const SECRETS_HELP_SUMMARY = `Phleet profile and secrets:
+  init NAME        create a phleet profile (headquarters URL, admiral key)
+  set NAME VALUE   set a phleet-wide secret (encrypted, signed; services roll over)
+  unset NAME       remove a phleet-wide secret
+  secrets          list secret names and when they were set (never values)`;
