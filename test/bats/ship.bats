@@ -171,7 +171,7 @@ teardown_file() {
 @test "after go-live the healthcheck keeps running; a service that stops answering is restarted, nothing dropped" {
   sp_orders api 3000 api "export HEALTHCHECK=/health HEALTHCHECK_PULSE=1 HEALTHCHECK_RETRY_COUNT=2"
   sp_commit hq "health pulse for api" >/dev/null
-  run sp_wait_status "/api +online +[^ ]+ +[^ ]+ *$" 60
+  run sp_wait_status "/api +online +[^ ]+ +[^ ]+( +(up|mem|health|starting|checking|draining)=[^ ]+)* *$" 60
   [ "$status" -eq 0 ]
   LOAD_STOP_FILE="$SP_TMP/stop-break" load_start 60
   sleep 1
