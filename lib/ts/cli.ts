@@ -174,12 +174,15 @@ async function status(args: string[]): Promise<number> {
 async function observe(cmd: string, args: string[]): Promise<number> {
   if (cmd === 'logs') {
     const { flags, positionals } = parse('logs', args, {
-      root: { type: 'string' }, follow: { type: 'boolean', short: 'f' }, grep: { type: 'string' },
+      ...PHLEET_OPTIONS, follow: { type: 'boolean', short: 'f' }, grep: { type: 'string' },
       lines: { type: 'string', short: 'n' }, since: { type: 'string' }, json: { type: 'boolean' },
     });
-    const { logs, LogsFailure } = await import('./cmd-logs.js');
+    const { phleetLogs, LogsFailure } = await import('./cmd-logs.js');
+    const { optionalProfile } = await import('./cmd-phleet.js');
+    const { selectShips, shipTimeoutMs } = await import('./phleet.js');
     try {
-      return await logs(transportFor(flags), flags, positionals);
+      const ships = selectShips(flags, process.env, await optionalProfile(flags));
+      return await phleetLogs(ships, flags, positionals, shipTimeoutMs(flags, process.env));
     } catch (err) {
       if (err instanceof LogsFailure) throw new Failure(err.message);
       throw err;

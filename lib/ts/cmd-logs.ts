@@ -3,6 +3,7 @@
 // --follow), so logs of several ships can be merged the same way later.
 import { UsageError, type Flags } from './config.js';
 import { compileGrep, formatRecord, parseDuration, type LogRecord } from './log-ring.js';
+import { acrossShips, type ShipHandle } from './phleet.js';
 import type { ControlRequest, ShipTransport } from './transport.js';
 
 export class LogsFailure extends Error {}
@@ -69,4 +70,62 @@ export async function logs(transport: ShipTransport, flags: Flags, positionals: 
   await s.done;
   if (failure) throw new LogsFailure(failure);
   return 0;
+}
+
+/**
+ * logs across several ships: records labelled by ship and merged in time
+ * order (--follow: a 200 ms window is sorted before it is printed). A ship
+ * that cannot be read is reported on stderr; the exit status is then 1.
+ */
+export async function phleetLogs(ships: ShipHandle[], flags: Flags, positionals: string[], timeoutMs: number): Promise<number> {
+  if (ships.length === 1) return logs(ships[0].transport, flags, positionals);
+  const req = logsRequestFrom(flags, positionals);
+  const line = (label: string, r: LogRecord): string =>
+    (flags.json ? JSON.stringify({ ...r, ship: label }) : `${label} ${formatRecord(r)}`) + '\n';
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(0);
+  });
+  let failed = false;
+  const report = (label: string, why: string): void => {
+    failed = true;
+    process.stderr.write(`starphleet: ${label}: ${why}\n`);
+  };
+  if (!flags.follow) {
+    const results = await acrossShips(ships, async (h) => {
+      const res = await h.transport.request(req, timeoutMs);
+      if (!res.ok) throw new Error(res.error ?? 'logs failed');
+      return (res.records as LogRecord[]).map((r) => ({ label: h.label, r }));
+    }, timeoutMs);
+    const all = results.flatMap((x) => (x.ok && x.value ? x.value : []));
+    for (const x of results) if (!x.ok) report(x.ship.label, x.error ?? 'no answer');
+    all.sort((a, b) => a.r.time.localeCompare(b.r.time));
+    process.stdout.write(all.map((x) => line(x.label, x.r)).join(''));
+    return failed ? 1 : 0;
+  }
+  let window: Array<{ label: string; r: LogRecord }> = [];
+  const flush = (): void => {
+    if (window.length === 0) return;
+    window.sort((a, b) => a.r.time.localeCompare(b.r.time));
+    process.stdout.write(window.map((x) => line(x.label, x.r)).join(''));
+    window = [];
+  };
+  const timer = setInterval(flush, 200);
+  const streams = ships.map((h) => {
+    const s = h.transport.stream(req, (msg) => {
+      if (!msg.ok) {
+        report(h.label, msg.error ?? 'logs failed');
+        s.close();
+        return;
+      }
+      if (msg.record) window.push({ label: h.label, r: msg.record as LogRecord });
+    });
+    return { h, s };
+  });
+  const stop = (): void => { for (const x of streams) x.s.close(); };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  await Promise.all(streams.map((x) => x.s.done.catch((err: Error) => report(x.h.label, err.message))));
+  clearInterval(timer);
+  flush();
+  return failed ? 1 : 0;
 }

@@ -23,7 +23,7 @@ function out(line: string): void {
 }
 
 /** The profile when there is one (an unknown --phleet is an error). */
-async function optionalProfile(flags: Flags): Promise<LoadedProfile | null> {
+export async function optionalProfile(flags: Flags): Promise<LoadedProfile | null> {
   const home = starphleetHome();
   const wanted = typeof flags.phleet === 'string' ? flags.phleet : undefined;
   const explicitShip = typeof flags.root === 'string' || Boolean(process.env.STARPHLEET_ROOT);

@@ -116,6 +116,31 @@ wait_ship_body() {
   [ "$(grep -c 'secrets v2' <<<"$output")" -eq 3 ]
 }
 
+@test "logs --follow merges lines from two ships, labelled by ship" {
+  "$STARPHLEET" logs --follow / >"$SP_TMP/follow.out" 2>"$SP_TMP/follow.err" &
+  follow=$!
+  sleep 3
+  curl -s "http://$(sp_ns_addr 1)/mark-from-ship1" >/dev/null
+  curl -s "http://$(sp_ns_addr 2)/mark-from-ship2" >/dev/null
+  deadline=$((SECONDS + 20))
+  until grep -q "request /mark-from-ship1" "$SP_TMP/follow.out" && grep -q "request /mark-from-ship2" "$SP_TMP/follow.out"; do
+    [ "$SECONDS" -lt "$deadline" ] || break
+    sleep 0.3
+  done
+  kill "$follow" 2>/dev/null || true
+  wait "$follow" 2>/dev/null || true
+  cat "$SP_TMP/follow.out" "$SP_TMP/follow.err"
+  grep -qE "^ship1 .*request /mark-from-ship1" "$SP_TMP/follow.out"
+  grep -qE "^ship2 .*request /mark-from-ship2" "$SP_TMP/follow.out"
+  # Each line comes from the ship that served it, never the other.
+  ! grep -qE "^ship1 .*mark-from-ship2" "$SP_TMP/follow.out"
+  # --ship narrows it to one ship.
+  run "$STARPHLEET" logs / --ship ship2 --grep mark-from
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"mark-from-ship2"* ]]
+  [[ "$output" != *"mark-from-ship1"* ]]
+}
+
 @test "balancer: a load loop through it keeps getting 200 while one ship is stopped" {
   mkdir -p "$SP_TMP/balancer/logs"
   run "$STARPHLEET" balancer --listen "127.0.0.1:$SP_PORT"
