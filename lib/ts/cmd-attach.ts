@@ -9,6 +9,7 @@ import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { assets } from './assets.js';
+import { secretsExportLinesFor } from './secret-store.js';
 import { shipPaths } from './paths.js';
 import type { ShipStatus } from './status.js';
 import type { ShipTransport } from './transport.js';
@@ -37,11 +38,14 @@ export async function attach(transport: ShipTransport, root: string, service: st
     '--set-var', 'LANG=C.UTF-8',
     '--', '/bin/bash', '-c', script, 'app-attach', ...command,
   ];
-  // HOOK(issue 4, secrets): to give the attached command the app's secrets,
-  // ask the agent for the service's export lines (Agent.secrets.exportLines())
-  // and hand them to lxc-attach on a pipe that app-attach reads as fd 4 (as
-  // supervisor.ts does for app-start). Not wired: attach sees orders.env only.
-  const child = spawn('lxc-attach', args, { stdio: 'inherit' });
+  // The app's secrets, decrypted here in memory (attach runs as root on the
+  // ship, which holds the key) and handed over on a pipe that app-attach
+  // reads as fd 4, the way app-start gets them: never a file, never argv.
+  const secrets = secretsExportLinesFor(root);
+  const child = spawn('lxc-attach', args, { stdio: ['inherit', 'inherit', 'inherit', 'ignore', 'pipe'] });
+  const pipe = child.stdio[4] as NodeJS.WritableStream | null;
+  pipe?.on('error', () => undefined);
+  pipe?.end(secrets);
   // The terminal delivers ^C to the command in the container; attach only waits.
   const ignore = (): void => undefined;
   process.on('SIGINT', ignore);

@@ -148,6 +148,13 @@ serving() {
   [[ "$output" != *sekrit* ]]
 }
 
+@test "attach gives the command the app's environment, the secrets included, in override order" {
+  run "$STARPHLEET" attach --root "$SP_ROOT" /envecho -- sh -c 'printf "%s|%s|%s\n" "$BY_SECRET" "$BY_ORDERS" "$PORT"'
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [ "$output" = "secret-sekrit-41|orders|3000" ]
+}
+
 @test "no plaintext anywhere: ship root (LXC configs and logs included), agent log, HOME profile, process list" {
   run grep -rlF 'sekrit' "$SP_ROOT" "$SP_TMP/agent.log" "$STARPHLEET_HOME"
   echo "$output"
