@@ -660,6 +660,17 @@ export class Agent {
     return this.watchRunning;
   }
 
+  /**
+   * nginx's old workers keep long connections (websockets, SSE) at most this
+   * long after a reload: never shorter than the longest drain wait of any
+   * service (orders may raise STARPHLEET_DRAINSTOP_WAIT above the ship's).
+   */
+  private workerShutdownSeconds(): number {
+    const waits = Object.values(this.state.services).map((s) => Number(s.orders?.env.STARPHLEET_DRAINSTOP_WAIT ?? this.config.drainSeconds));
+    const longest = Math.max(this.config.drainSeconds, ...waits.filter((n) => Number.isFinite(n) && n >= 0));
+    return Math.max(40, Math.ceil(longest) + 10);
+  }
+
   /** A request is waiting in the hold: its container did not take the connection. */
   private onHold(serviceId: string): void {
     void this.watchSoon();
@@ -667,6 +678,7 @@ export class Agent {
     const c = s?.serving ? this.state.containers[s.serving] : undefined;
     const last = this.lastHoldFlush.get(serviceId) ?? 0;
     if (c && Date.now() - last > 1000) {
+      this.log('agent', c.servicePath, `requests wait in the hold until ${c.name} answers again (no 502)`);
       // A stopped container's neighbour entry makes connects hang until it
       // expires; without it they fail at once and go straight to the hold.
       this.lastHoldFlush.set(serviceId, Date.now());
@@ -730,7 +742,7 @@ export class Agent {
         controlSocket: this.paths.nginxControlSocket,
         generation,
         routes,
-        workerShutdownTimeoutSeconds: Math.max(40, this.config.drainSeconds + 10),
+        workerShutdownTimeoutSeconds: this.workerShutdownSeconds(),
         dashboardSocket: this.dashboardSocket,
         listenAddresses: ipv6Available() ? undefined : ['0.0.0.0'],
       }, assets().templates);
@@ -798,9 +810,10 @@ export class Agent {
       }
       case 'nudge':
         // A nudge is also how a person says "try the failed version again".
+        if (this.pollRunning) await this.pollRunning;
+        // Cleared after a running poll ends, so it cannot set them again.
         for (const s of Object.values(this.state.services)) s.failedKey = undefined;
         this.fetchRetry.clear();
-        if (this.pollRunning) await this.pollRunning;
         await this.pollOnce();
         return { ok: true };
       default:
