@@ -113,7 +113,7 @@ async function dispatch(argv: string[]): Promise<number> {
         const { flags, positionals } = parse('add ship', more, {
           phleet: { type: 'string' }, root: { type: 'string' }, name: { type: 'string' }, identity: { type: 'string' },
           port: { type: 'string' }, pulse: { type: 'string' }, bridge: { type: 'string' }, subnet: { type: 'string' },
-          nat: { type: 'string' }, base: { type: 'string' },
+          nat: { type: 'string' }, base: { type: 'string' }, init: { type: 'string' },
         });
         return phleet.addShip(flags, positionals);
       }

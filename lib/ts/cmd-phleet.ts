@@ -40,6 +40,12 @@ export async function optionalProfile(flags: Flags): Promise<LoadedProfile | nul
 
 // ------------------------------------------------------------ add / remove
 
+function initKind(flag: string | boolean | undefined): ShipSettings['init'] {
+  if (flag === undefined) return undefined;
+  if (flag === 'auto' || flag === 'systemd' || flag === 'upstart' || flag === 'keepalive') return flag;
+  throw new UsageError(`add ship: --init must be auto, systemd, upstart or keepalive, got '${String(flag)}'`);
+}
+
 export async function addShip(flags: Flags, positionals: string[]): Promise<number> {
   if (positionals.length !== 1) throw new UsageError('add ship: needs exactly one TARGET ([user@]host[:port])');
   const target = positionals[0];
@@ -67,6 +73,7 @@ export async function addShip(flags: Flags, positionals: string[]): Promise<numb
     subnet: typeof flags.subnet === 'string' ? flags.subnet : undefined,
     nat: typeof flags.nat === 'string' ? ['on', '1', 'true'].includes(flags.nat) : undefined,
     base: typeof flags.base === 'string' ? flags.base : undefined,
+    init: initKind(flags.init),
   };
   if (settings.pulseSeconds !== undefined && (!Number.isInteger(settings.pulseSeconds) || settings.pulseSeconds < 1)) {
     throw new UsageError(`add ship: --pulse must be a whole number of seconds, got '${String(flags.pulse)}'`);

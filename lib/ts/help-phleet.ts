@@ -8,13 +8,15 @@ export const PHLEET_HELP_SUMMARY = `Many ships:
 export const PHLEET_HELP: Record<string, string> = {
   'add ship': `usage: starphleet add ship [user@]HOST[:PORT] [--identity KEY] [--root DIR] [--name NAME]
                            [--port N] [--pulse SECONDS] [--bridge NAME] [--subnet CIDR]
-                           [--nat on|off] [--base host|debian] [--phleet NAME]
+                           [--nat on|off] [--base host|debian] [--init auto|systemd|upstart|keepalive]
+                           [--phleet NAME]
 
 Over ssh (user root by default; --identity KEY, else the phleet's admiral
 key): copies this single binary to DIR/bin/starphleet (default root
 /var/starphleet), writes DIR/ship.env with the phleet's headquarters and the
 settings given, and starts the agent under the host's init (a systemd unit,
-an Upstart job, or the ship-keepalive wrapper where there is neither). Then
+an Upstart job, or the ship-keepalive wrapper where there is neither; --init
+chooses one). Then
 enrolls the phleet's admiral key on it, delivers the phleet's current
 secrets, and remembers it in the profile. Running it again upgrades the ship
 in place. Several ships may share one host with different --root, --port,

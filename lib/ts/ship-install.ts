@@ -19,6 +19,7 @@ export interface ShipSettings {
   subnet?: string;
   nat?: boolean;
   base?: string;
+  init?: 'auto' | 'systemd' | 'upstart' | 'keepalive';
 }
 
 const ENV_VALUE = /^[A-Za-z0-9._/@+,=:~#%-]*$/;
@@ -34,6 +35,7 @@ export function shipEnvText(root: string, s: ShipSettings): string {
     ['STARPHLEET_SUBNET', s.subnet],
     ['STARPHLEET_NAT', s.nat === undefined ? undefined : s.nat ? 'on' : 'off'],
     ['STARPHLEET_BASE', s.base],
+    ['STARPHLEET_INIT', s.init],
   ];
   const lines = ['# Written by `starphleet add ship`; read by the agent\'s init job.'];
   for (const [k, v] of pairs) {

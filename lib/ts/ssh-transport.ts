@@ -38,10 +38,16 @@ export function formatTarget(t: SshTarget): string {
   return `${t.user}@${t.host}${t.port === 22 ? '' : `:${t.port}`}`;
 }
 
+/** System folders a ship root must never be (remove ship deletes its root). */
+const SYSTEM_DIRS = new Set(['/', '/bin', '/boot', '/dev', '/etc', '/home', '/lib', '/lib64', '/opt', '/proc', '/root', '/run',
+  '/sbin', '/srv', '/sys', '/tmp', '/usr', '/var', '/var/lib', '/var/log', '/usr/local', '/mnt', '/media']);
+
 export function validateRemoteRoot(root: string): void {
   if (!SAFE_PATH.test(root) || root.includes('..')) {
     throw new Error(`ship root '${root}' must be an absolute path of letters, digits and . _ / @ + , = : ~ -`);
   }
+  const plain = root.replace(/\/+$/, '') || '/';
+  if (SYSTEM_DIRS.has(plain)) throw new Error(`ship root '${root}' is a system folder; use a folder of its own such as /var/starphleet`);
 }
 
 /** ssh's own arguments (pure): no prompts, a bounded connect, the ship's key. */

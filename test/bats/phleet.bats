@@ -54,7 +54,7 @@ wait_ship_body() {
 @test "add ship x3 over ssh from a clean profile; ships lists them up" {
   for i in 1 2 3; do
     run "$STARPHLEET" add ship "root@$(sp_ns_addr "$i")" --identity "$NS_KEY" --root "$NS_TMP/ship$i/root" \
-      --name "ship$i" --pulse 1 --nat off
+      --name "ship$i" --pulse 1 --nat off --init keepalive
     echo "$output"
     [ "$status" -eq 0 ]
     [[ "$output" == *"ship$i: agent answering"* ]]
@@ -133,7 +133,8 @@ wait_ship_body() {
   grep -qE "^ship1 .*request /mark-from-ship1" "$SP_TMP/follow.out"
   grep -qE "^ship2 .*request /mark-from-ship2" "$SP_TMP/follow.out"
   # Each line comes from the ship that served it, never the other.
-  ! grep -qE "^ship1 .*mark-from-ship2" "$SP_TMP/follow.out"
+  run grep -cE "^ship1 .*mark-from-ship2" "$SP_TMP/follow.out"
+  [ "$output" = "0" ]
   # --ship narrows it to one ship.
   run "$STARPHLEET" logs / --ship ship2 --grep mark-from
   [ "$status" -eq 0 ]
@@ -172,15 +173,25 @@ CONF
   assert_no_drops "$result"
 }
 
-@test "remove ship leaves nothing running in its namespace but its sshd" {
+@test "remove ship on a running ship leaves nothing of it running, only its namespace's sshd" {
+  root3="$NS_TMP/ship3/root"
+  # ship3 was stopped for the balancer test: start it again and let it serve.
+  sp_ns_exec 3 "$root3/bin/starphleet" ship service install --root "$root3"
+  wait_ship_body 3 "phleet v2" 120
+  [ "$(pgrep -fc "$root3")" -gt 0 ]
   run "$STARPHLEET" remove ship ship3
   echo "$output"
   [ "$status" -eq 0 ]
   [[ "$output" == *"ship ship3 removed from phleet test"* ]]
-  [ ! -e "$NS_TMP/ship3/root" ]
+  [ ! -e "$root3" ]
+  # No agent, supervisor, container or nginx of it anywhere on the machine...
+  run pgrep -fc "$root3"
+  [ "$output" = "0" ]
+  # ...and in its namespace nothing but the test's sshd.
   left=$(ip netns pids "spns$NS_TAG-3" | xargs -r ps -o comm= -p | sort -u | tr '\n' ' ')
   echo "left: $left"
   [ "$left" = "sshd " ]
+  [ -z "$(body_of 3)" ]
   run "$STARPHLEET" ships
   [[ "$output" != *"ship3"* ]]
   [ "$(grep -c ' up ' <<<"$output")" -eq 2 ]
@@ -198,4 +209,9 @@ CONF
   run "$STARPHLEET" remove ship nosuch
   [ "$status" -eq 1 ]
   [[ "$output" == *"no ship 'nosuch' in phleet test"* ]]
+  run "$STARPHLEET" add ship "root@$(sp_ns_addr 1)" --identity "$NS_KEY" --root /usr
+  [ "$status" -eq 1 ]
+  [[ "$output" == *"ship root '/usr' is a system folder"* ]]
+  run "$STARPHLEET" add ship "root@$(sp_ns_addr 1)" --init launchd
+  [ "$status" -eq 2 ]
 }

@@ -25,6 +25,9 @@ t.test('remote roots are plain absolute paths', async (t) => {
   t.doesNotThrow(() => validateRemoteRoot('/var/starphleet'));
   t.throws(() => validateRemoteRoot('/var/$(reboot)'), /absolute path/);
   t.throws(() => validateRemoteRoot('relative'), /absolute path/);
+  t.throws(() => validateRemoteRoot('/'), /system folder/);
+  t.throws(() => validateRemoteRoot('/usr/'), /system folder/);
+  t.doesNotThrow(() => validateRemoteRoot('/srv/ship2'));
 });
 
 t.test('ship.env holds plain KEY=value lines and refuses what it cannot carry', async (t) => {
@@ -34,5 +37,6 @@ t.test('ship.env holds plain KEY=value lines and refuses what it cannot carry', 
   t.match(text, /^STARPHLEET_PULSE=5$/m);
   t.match(text, /^STARPHLEET_NAT=off$/m);
   t.notMatch(text, /HTTP_PORT/);
+  t.match(shipEnvText('/r', { headquarters: 'file:///hq', init: 'keepalive' }), /^STARPHLEET_INIT=keepalive$/m);
   t.throws(() => shipEnvText('/r', { headquarters: 'file:///x y' }), /cannot carry/);
 });
