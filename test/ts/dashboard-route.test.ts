@@ -1,5 +1,5 @@
 import t from 'tap';
-import { mkdtempSync, statSync, readFileSync } from 'node:fs';
+import { mkdtempSync, statSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { assets } from '../../lib/ts/assets.js';
@@ -28,6 +28,7 @@ t.test('the dashboard location proxies /starphleet/ to the agent socket, ahead o
 
 t.test('the token is made once, root-only; the session is derived from it', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'sp-token-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   const file = join(dir, 'dashboard.token');
   const a = ensureToken(file);
   t.match(a, /^[0-9a-f]{64}$/);

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,6 +16,7 @@ t.test('sink settings are checked', async (t) => {
 
 t.test('file sink: JSON lines, appended, root-only', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'sp-sink-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   const file = join(dir, 'sub', 'stream.jsonl');
   const sink = new LogSink(`file:${file}`);
   for (let i = 0; i < 1000; i++) sink.write(rec(`line ${i}`));
@@ -28,6 +29,7 @@ t.test('file sink: JSON lines, appended, root-only', async (t) => {
 
 t.test('unix socket sink: a shipper listening gets the lines; while it is away lines are counted and reported', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'sp-sink-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   const path = join(dir, 'shipper.sock');
   const problems: string[] = [];
   const sink = new LogSink(`unix:${path}`, (m) => problems.push(m));

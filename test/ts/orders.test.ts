@@ -1,11 +1,12 @@
 import t from 'tap';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ordersFromEnv, parseEnv0, readOrders } from '../../lib/ts/orders.js';
 
 const sh = join(import.meta.dirname, '..', '..', 'lib', 'sh');
 const dir = mkdtempSync(join(tmpdir(), 'orders-test-'));
+t.teardown(() => rmSync(dir, { recursive: true, force: true }));
 function ordersFile(name: string, text: string): string {
   const file = join(dir, name);
   writeFileSync(file, text);

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pruneSlugs, slugMetaPath } from '../../lib/ts/build.js';
@@ -7,6 +7,7 @@ import { shipPaths } from '../../lib/ts/paths.js';
 
 t.test('slugs in use and the newest N stay; older ones go; other services untouched', async (t) => {
   const paths = shipPaths(mkdtempSync(join(tmpdir(), 'slugs-')));
+  t.teardown(() => rmSync(paths.root, { recursive: true, force: true }));
   const make = (service: string, commit: string, day: number): void => {
     mkdirSync(join(paths.slug(service, commit), 'app'), { recursive: true });
     writeFileSync(slugMetaPath(paths, service, commit), JSON.stringify({ commit, buildpack: 'x', web: 'x', builtAt: `2026-01-${String(day).padStart(2, '0')}T00:00:00Z` }));

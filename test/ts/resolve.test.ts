@@ -1,6 +1,6 @@
 import t from 'tap';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseGitUrl, syncRepo } from '../../lib/ts/resolve.js';
@@ -18,6 +18,7 @@ t.test('parseGitUrl splits URL#ref and refuses bad refs', async (t) => {
 
 t.test('repo-sync resolves branch, tag, sha and default branch to exact commits', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'resolve-test-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   const git = (...args: string[]): string => execFileSync('git', args, {
     cwd: join(dir, 'work'),
     env: { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@x.invalid', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@x.invalid' },

@@ -1,6 +1,6 @@
 import t from 'tap';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, statSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { signPayload, verifyPayload } from '../../lib/ts/admiral-sign.js';
@@ -83,6 +83,7 @@ t.test('export lines keep values byte-exact through bash', async (t) => {
 
 t.test('ssh-keygen signatures: a trusted key verifies, another key or a changed payload does not', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'admiral-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   for (const k of ['good', 'rogue']) execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', join(dir, k)]);
   const good = readFileSync(join(dir, 'good.pub'), 'utf8');
   const sig = await signPayload(join(dir, 'good'), '{"hello":1}');
