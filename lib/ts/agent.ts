@@ -37,7 +37,7 @@ import { explainGitError, gitEnv, privatizedKey, storePrivateKey, type KeyInfo }
 import { statusOf, type HealthSeen, type ShipStatus } from './status.js';
 // Logs, status, dashboard (issue 5): the log stream and what reads it.
 import { containerMemoryBytes } from './cgroup-memory.js';
-import { serveDashboard } from './dashboard.js';
+import { Expiring, LOGIN_CODE_MS, serveDashboard } from './dashboard.js';
 import { LogHub } from './log-fanout.js';
 import { LogFollower } from './log-follow.js';
 import { logsRequest, logsStream } from './log-control.js';
@@ -93,6 +93,7 @@ export class Agent {
   private readonly follower: LogFollower;
   private healthSeen = new Map<string, HealthSeen>();
   private dashboard?: Server;
+  private readonly loginCodes = new Expiring(LOGIN_CODE_MS);
 
   constructor(private readonly config: ShipConfig, private readonly log: Logger, hub?: LogHub) {
     this.paths = shipPaths(config.root);
@@ -143,7 +144,7 @@ export class Agent {
     for (const c of Object.values(this.state.containers)) this.follower.follow(c.name, c.servicePath, false);
     this.follower.start();
     this.dashboard = await serveDashboard({
-      socketPath: this.dashboardSocket, tokenFile: join(p.root, 'dashboard.token'),
+      socketPath: this.dashboardSocket, tokenFile: join(p.root, 'dashboard.token'), loginCodes: this.loginCodes,
       staticDir: () => join(assets().root, 'lib', 'dashboard'),
       status: () => this.status(), hub: this.hub, knownService: (path) => path in this.state.services,
     });
@@ -783,6 +784,9 @@ export class Agent {
 
   private async handle(req: ControlRequest): Promise<ControlResponse> {
     switch (req.cmd) {
+      case 'dashboard-login':
+        // Only the root-only control socket hands these out.
+        return { ok: true, code: this.loginCodes.issue(), httpPort: this.config.httpPort };
       case 'ping':
         return { ok: true, pid: process.pid };
       case 'status': {

@@ -203,20 +203,13 @@ async function observe(cmd: string, args: string[]): Promise<number> {
   }
   const { flags, positionals } = parse('dashboard', args, { root: { type: 'string' }, host: { type: 'string' } });
   noPositionals('dashboard', positionals);
-  const res = await transportFor(flags).request({ cmd: 'status' });
-  if (!res.ok) throw new Failure(res.error ?? 'status failed');
-  const { readFileSync } = await import('node:fs');
-  const { join } = await import('node:path');
-  const tokenFile = join(resolveRoot(flags, process.env), 'dashboard.token');
-  let token: string;
-  try {
-    token = readFileSync(tokenFile, 'utf8').trim();
-  } catch (err) {
-    throw new Failure(`cannot read the ship's token ${tokenFile}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
-  }
-  const port = (res.ship as { httpPort: number }).httpPort;
+  // A one-time login code (10 minutes) from the root-only control socket:
+  // the ship's token itself never goes into a URL.
+  const res = await transportFor(flags).request({ cmd: 'dashboard-login' });
+  if (!res.ok) throw new Failure(res.error ?? 'dashboard login failed');
+  const port = Number(res.httpPort);
   const host = typeof flags.host === 'string' ? flags.host : '127.0.0.1';
-  process.stdout.write(`http://${host}${port === 80 ? '' : `:${port}`}/starphleet/dashboard/login?token=${token}\n`);
+  process.stdout.write(`http://${host}${port === 80 ? '' : `:${port}`}/starphleet/dashboard/login?code=${String(res.code)}\n`);
   return 0;
 }
 

@@ -1,10 +1,13 @@
 // The ship's dashboard and its HTTP control endpoints, served by the agent
 // on a unix socket (ROOT/run/dashboard.sock) that the ship's nginx proxies
 // /starphleet/ to. Every endpoint but the login needs the ship's token
-// (ROOT/dashboard.token, 0600): as `Authorization: Bearer TOKEN`, or as the
-// session cookie the login link sets. Apps on the bridge and builds on the
-// host network reach nginx too; without the token they get 401.
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+// (ROOT/dashboard.token, 0600) as `Authorization: Bearer TOKEN`, or a
+// session cookie. A session starts from a one-time login code (valid 10
+// minutes, asked for by `starphleet dashboard` over the root-only control
+// socket), so the token itself never lands in a URL or a browser's history;
+// sessions are random and expire after 12 hours. Apps on the bridge and
+// builds on the host network reach nginx too; without the token they get 401.
+import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { dirname, join } from 'node:path';
@@ -32,9 +35,35 @@ export function ensureToken(file: string): string {
   return t;
 }
 
-export function sessionFor(token: string): string {
-  return createHmac('sha256', token).update('starphleet dashboard session').digest('hex');
+/** Random secrets that are good until they expire (and, for login codes, once). */
+export class Expiring {
+  private readonly live = new Map<string, number>();
+
+  constructor(private readonly ttlMs: number, private readonly now: () => number = Date.now) {}
+
+  issue(): string {
+    this.sweep();
+    const v = randomBytes(16).toString('hex');
+    this.live.set(v, this.now() + this.ttlMs);
+    return v;
+  }
+
+  /** Whether v is live; `consume` makes it single-use. */
+  check(v: string, consume = false): boolean {
+    this.sweep();
+    if (!/^[0-9a-f]{32}$/.test(v) || !this.live.has(v)) return false;
+    if (consume) this.live.delete(v);
+    return true;
+  }
+
+  private sweep(): void {
+    const t = this.now();
+    for (const [k, until] of this.live) if (until <= t) this.live.delete(k);
+  }
 }
+
+export const LOGIN_CODE_MS = 10 * 60_000;
+export const SESSION_MS = 12 * 3600_000;
 
 function same(a: string, b: string): boolean {
   const x = Buffer.from(a);
@@ -52,6 +81,7 @@ function cookie(req: IncomingMessage, name: string): string | null {
 
 export interface DashboardDeps {
   socketPath: string;
+  loginCodes: Expiring;             // issued by the agent's control request 'dashboard-login'
   tokenFile: string;
   staticDir: () => string;          // lib/dashboard (index.html, app.js, style.css)
   status: () => ShipStatus;
@@ -67,12 +97,12 @@ const STATIC: Record<string, string> = {
 
 export function serveDashboard(deps: DashboardDeps): Promise<Server> {
   const token = ensureToken(deps.tokenFile);
-  const session = sessionFor(token);
+  const sessions = new Expiring(SESSION_MS);
   const authorized = (req: IncomingMessage): boolean => {
     const auth = req.headers.authorization ?? '';
     if (auth.startsWith('Bearer ') && same(auth.slice(7).trim(), token)) return true;
     const c = cookie(req, COOKIE);
-    return c !== null && same(c, session);
+    return c !== null && sessions.check(c);
   };
   const send = (res: ServerResponse, code: number, type: string, body: string | Buffer, headers: Record<string, string> = {}): void => {
     res.writeHead(code, { 'Content-Type': type, 'Cache-Control': 'no-store', 'X-Content-Type-Options': 'nosniff', ...headers });
@@ -84,11 +114,15 @@ export function serveDashboard(deps: DashboardDeps): Promise<Server> {
     const path = url.pathname;
     if (req.method !== 'GET' && req.method !== 'HEAD') { send(res, 405, 'text/plain', 'only GET\n'); return; }
     if (path === `${DASHBOARD_PREFIX}/dashboard/login`) {
-      const given = url.searchParams.get('token') ?? '';
-      if (!same(given, token)) { send(res, 401, 'text/plain', 'wrong or missing token: use the URL `starphleet dashboard` prints\n'); return; }
+      const code = url.searchParams.get('code') ?? '';
+      if (!deps.loginCodes.check(code, true)) {
+        send(res, 401, 'text/plain', 'this login link is used, expired or wrong: run `starphleet dashboard` for a new one\n');
+        return;
+      }
       send(res, 303, 'text/plain', 'logged in\n', {
         Location: `${DASHBOARD_PREFIX}/dashboard/`,
-        'Set-Cookie': `${COOKIE}=${session}; Path=${DASHBOARD_PREFIX}/; HttpOnly; SameSite=Strict`,
+        'Set-Cookie': `${COOKIE}=${sessions.issue()}; Path=${DASHBOARD_PREFIX}/; Max-Age=${SESSION_MS / 1000}; HttpOnly; SameSite=Strict`,
+        'Referrer-Policy': 'no-referrer',
       });
       return;
     }

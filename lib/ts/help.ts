@@ -20,7 +20,7 @@ Phleet:
   privatize        give the ship(s) a private ssh key for private HQ and service repos
   logs             tail, grep and follow the logs of one service or the whole ship
   attach           a shell (or a command) inside a service's serving container
-  dashboard        print the URL (with a login token) of the ship's web dashboard
+  dashboard        print a one-time login URL of the ship's web dashboard
 
 ${SECRETS_HELP_SUMMARY}
 
@@ -122,9 +122,10 @@ terminal it gets a pseudo-terminal of the terminal's size (lxc-attach);
 the exit status is COMMAND's. Needs root.`,
   dashboard: `usage: starphleet dashboard [--host NAME] [--root DIR]
 
-Prints the URL of the ship's dashboard (/starphleet/dashboard/ on the ship's
-HTTP port) with a login token; opening it sets a session cookie. The token
-is ROOT/dashboard.token (root-only); every /starphleet/ endpoint needs it.
+Prints a login URL of the ship's dashboard (/starphleet/dashboard/ on the
+ship's HTTP port) with a one-time code (10 minutes); opening it sets a
+session cookie (12 hours). Scripts use the ship's token, ROOT/dashboard.token
+(root-only), as "Authorization: Bearer TOKEN" on any /starphleet/ endpoint.
 --host puts NAME in the URL instead of 127.0.0.1.`,
   help: 'usage: starphleet help COMMAND',
   version: 'usage: starphleet version',

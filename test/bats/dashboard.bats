@@ -39,13 +39,20 @@ teardown_file() {
   done
   [ "$(curl -s -o /dev/null -w '%{http_code}' "$base/dashboard/login?token=nope")" = 401 ]
   curl -fsS -H "Authorization: Bearer $token" "$base/api/status" | grep -q '"path":"/log"'
-  # The login link sets the session cookie and sends the browser to the page.
+  # The login link carries a one-time code, never the token; it sets a
+  # session cookie and sends the browser to the page, and works only once.
   run "$STARPHLEET" dashboard --root "$SP_ROOT"
   [ "$status" -eq 0 ]
-  [ "$output" = "http://127.0.0.1:$SP_PORT/starphleet/dashboard/login?token=$token" ]
-  curl -s -c "$SP_TMP/cookies" -o /dev/null "$output"
+  [[ "$output" =~ ^http://127\.0\.0\.1:$SP_PORT/starphleet/dashboard/login\?code=[0-9a-f]{32}$ ]]
+  [[ "$output" != *"$token"* ]]
+  login=$output
+  [ "$(curl -s -c "$SP_TMP/cookies" -o /dev/null -w '%{http_code}' "$login")" = 303 ]
+  grep -q 'starphleet_session' "$SP_TMP/cookies"
+  [ "$(grep starphleet_session "$SP_TMP/cookies" | awk '{print $7}')" != "$token" ]
   curl -fsS -b "$SP_TMP/cookies" "$base/dashboard/" | grep -q '<title>Starphleet ship</title>'
   curl -fsS -b "$SP_TMP/cookies" "$base/api/logs?service=/log&lines=5" | grep -q '"service":"/log"'
+  [ "$(curl -s -o /dev/null -w '%{http_code}' "$login")" = 401 ]
+  [ "$(curl -s -o /dev/null -w '%{http_code}' "$base/dashboard/login?token=$token")" = 401 ]
 }
 
 @test "an app on the bridge cannot use the control endpoints without the token" {

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { assets } from '../../lib/ts/assets.js';
 import { renderNginxConfig, servicePathProblem } from '../../lib/ts/nginx-config.js';
-import { ensureToken, sessionFor } from '../../lib/ts/dashboard.js';
+import { ensureToken, Expiring } from '../../lib/ts/dashboard.js';
 
 const input = (dashboardSocket?: string) => ({
   listenPort: 8080, prefix: '/var/starphleet/nginx', controlSocket: '/var/starphleet/run/nginx-control.sock', generation: 1,
@@ -35,6 +35,17 @@ t.test('the token is made once, root-only; the session is derived from it', asyn
   t.equal(statSync(file).mode & 0o777, 0o600);
   t.equal(ensureToken(file), a, 'kept');
   t.equal(readFileSync(file, 'utf8').trim(), a);
-  t.not(sessionFor(a), a);
-  t.equal(sessionFor(a), sessionFor(a));
+  // Sessions and login codes: random, expiring; codes single-use.
+  let now = 1000;
+  const codes = new Expiring(600, () => now);
+  const c1 = codes.issue();
+  t.match(c1, /^[0-9a-f]{32}$/);
+  t.not(c1, a);
+  t.equal(codes.check(c1), true);
+  t.equal(codes.check(c1, true), true, 'consumed once');
+  t.equal(codes.check(c1), false, 'never twice');
+  const c2 = codes.issue();
+  now += 600;
+  t.equal(codes.check(c2), false, 'expired');
+  t.equal(codes.check('nothex'), false);
 });
