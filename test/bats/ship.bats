@@ -257,7 +257,13 @@ teardown_file() {
   run sp_wait_status "/api +online .*error: build failed: .*package.json is not valid JSON" 90
   [ "$status" -eq 0 ]
   [ "$(curl -s "http://127.0.0.1:$SP_PORT/api/")" = "$serving" ]
+  # Fixed: the next commit goes live and the error is gone.
   cp "$SP_TMP/package.json.good" "$SP_WORK/api/package.json"
+  fixed=$(sp_commit api "package.json fixed")
+  run sp_wait_status "/api +online +file://.*api.git@${fixed:0:12}" 120
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [[ "$(echo "$output" | grep '^/api ')" != *"error:"* ]]
 }
 
 @test "a version that crashes at start, or fails its healthcheck, never takes over" {
@@ -267,6 +273,7 @@ teardown_file() {
   sed -i '1i process.exit(3);' "$SP_WORK/api/server.js"
   sp_commit api "crashes at start" >/dev/null
   run sp_wait_status "/api +online .*error: the service exited with status 3 before it was healthy" 120
+  echo "$output"
   [ "$status" -eq 0 ]
   [ "$(curl -s "http://127.0.0.1:$SP_PORT/api/")" = "$serving" ]
 
@@ -274,6 +281,7 @@ teardown_file() {
   echo /missing >"$SP_WORK/api/healthcheck"
   sp_commit api "healthcheck that answers 404" >/dev/null
   run sp_wait_status "/api +online .*error: healthcheck failed after 5 s: http://10\\.213\\.[0-9.]+:3000/missing answered 404: not here" 120
+  echo "$output"
   [ "$status" -eq 0 ]
   [ "$(curl -s "http://127.0.0.1:$SP_PORT/api/")" = "$serving" ]
   # The failed container is kept, stopped, for inspection.
