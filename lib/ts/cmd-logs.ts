@@ -4,7 +4,7 @@
 import { UsageError, type Flags } from './config.js';
 import { compileGrep, formatRecord, parseDuration, type LogRecord } from './log-ring.js';
 import { acrossShips, type ShipHandle } from './phleet.js';
-import type { ControlRequest, ShipTransport } from './transport.js';
+import type { ControlRequest, ShipStream, ShipTransport } from './transport.js';
 
 export class LogsFailure extends Error {}
 
@@ -36,13 +36,20 @@ export async function logs(transport: ShipTransport, flags: Flags, positionals: 
   const req = logsRequestFrom(flags, positionals);
   // Records that arrive together are written together (one write per batch).
   let pending: string[] = [];
+  let stream: ShipStream | null = null;
   const print = (r: LogRecord): void => {
     pending.push((flags.json ? JSON.stringify(r) : formatRecord(r)) + '\n');
     if (pending.length === 1) {
       queueMicrotask(() => {
         const text = pending.join('');
         pending = [];
-        process.stdout.write(text);
+        // A slow stdout (a pager, a slow pipe) stops our reading; the agent
+        // then drops lines for us and says how many, instead of us buffering.
+        if (!process.stdout.write(text) && stream) {
+          const s = stream;
+          s.pause();
+          process.stdout.once('drain', () => s.resume());
+        }
       });
     }
   };
@@ -64,6 +71,7 @@ export async function logs(transport: ShipTransport, flags: Flags, positionals: 
     }
     if (msg.record) print(msg.record as LogRecord);
   });
+  stream = s;
   const stop = (): void => s.close();
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
@@ -103,14 +111,20 @@ export async function phleetLogs(ships: ShipHandle[], flags: Flags, positionals:
     return failed ? 1 : 0;
   }
   let window: Array<{ label: string; r: LogRecord }> = [];
+  let streams: Array<{ h: ShipHandle; s: ShipStream }> = [];
   const flush = (): void => {
     if (window.length === 0) return;
     window.sort((a, b) => a.r.time.localeCompare(b.r.time));
-    process.stdout.write(window.map((x) => line(x.label, x.r)).join(''));
+    const text = window.map((x) => line(x.label, x.r)).join('');
     window = [];
+    // A slow stdout pauses every ship's stream (their agents drop and count).
+    if (!process.stdout.write(text)) {
+      for (const x of streams) x.s.pause();
+      process.stdout.once('drain', () => { for (const x of streams) x.s.resume(); });
+    }
   };
   const timer = setInterval(flush, 200);
-  const streams = ships.map((h) => {
+  streams = ships.map((h) => {
     const s = h.transport.stream(req, (msg) => {
       if (!msg.ok) {
         report(h.label, msg.error ?? 'logs failed');

@@ -3,7 +3,7 @@
 // relays them to its agent's root-only socket. Uses the system's OpenSSH
 // client (keys, agents, known_hosts and ProxyJump work as users expect).
 import { spawn } from 'node:child_process';
-import { ShipUnreachable, type ControlRequest, type ControlResponse, type ShipTransport } from './transport.js';
+import { ShipUnreachable, type ControlRequest, type ControlResponse, type ShipStream, type ShipTransport } from './transport.js';
 
 export interface SshTarget {
   user: string;
@@ -122,7 +122,7 @@ export class SshTransport implements ShipTransport {
   }
 
   /** A streaming request (logs --follow) relayed by the ship's `ship control` until either side ends it. */
-  stream(req: ControlRequest, onMessage: (msg: ControlResponse) => void): { done: Promise<void>; close(): void } {
+  stream(req: ControlRequest, onMessage: (msg: ControlResponse) => void): ShipStream {
     const remote = `${remoteBinary(this.ship.root)} ship control --root ${this.ship.root}`;
     const child = spawn('ssh', [...sshArgs(this.ship), remote], { stdio: ['pipe', 'pipe', 'pipe'] });
     let closing = false;
@@ -155,6 +155,11 @@ export class SshTransport implements ShipTransport {
     });
     child.stdin.on('error', () => undefined);
     child.stdin.write(JSON.stringify({ ...req, stream: true }) + '\n');
-    return { done, close: () => { closing = true; child.kill('SIGTERM'); } };
+    return {
+      done,
+      close: () => { closing = true; child.kill('SIGTERM'); },
+      pause: () => child.stdout.pause(),
+      resume: () => child.stdout.resume(),
+    };
   }
 }

@@ -21,9 +21,17 @@ export interface ShipTransport {
    * A streaming request (`"stream": true` is added): the agent answers with
    * any number of JSON lines, each handed to onMessage, until either side
    * closes. The first line is {ok, error?}. Resolves when the stream ends;
-   * close() ends it from this side.
+   * close() ends it from this side; pause()/resume() stop and restart
+   * reading (the agent then drops lines for this reader, with a gap record).
    */
-  stream(req: ControlRequest, onMessage: (msg: ControlResponse) => void): { done: Promise<void>; close(): void };
+  stream(req: ControlRequest, onMessage: (msg: ControlResponse) => void): ShipStream;
+}
+
+export interface ShipStream {
+  done: Promise<void>;
+  close(): void;
+  pause(): void;
+  resume(): void;
 }
 
 export class ShipUnreachable extends Error {}
@@ -71,7 +79,7 @@ export class LocalSocketTransport implements ShipTransport {
       : `cannot reach the ship agent at ${this.socketPath}: ${err.message}`);
   }
 
-  stream(req: ControlRequest, onMessage: (msg: ControlResponse) => void): { done: Promise<void>; close(): void } {
+  stream(req: ControlRequest, onMessage: (msg: ControlResponse) => void): ShipStream {
     const sock = connect(this.socketPath);
     const done = new Promise<void>((resolve, reject) => {
       let buf = '';
@@ -95,6 +103,6 @@ export class LocalSocketTransport implements ShipTransport {
       sock.on('error', (err: NodeJS.ErrnoException) => { failed = true; reject(this.unreachable(err)); });
       sock.on('close', () => { if (!failed) resolve(); });
     });
-    return { done, close: () => { sock.end(); sock.destroy(); } };
+    return { done, close: () => { sock.end(); sock.destroy(); }, pause: () => sock.pause(), resume: () => sock.resume() };
   }
 }

@@ -142,6 +142,25 @@ wait_file() {
   [ "${#lines[@]}" -eq 5000 ]
 }
 
+@test "a --follow reader that does not read: the agent drops lines for it with a gap record, the CLI does not buffer them" {
+  # The reader is a pipe nobody drains for 6 s while the service floods.
+  ( "$STARPHLEET" logs --root "$SP_ROOT" --follow /log | { sleep 6; cat; } >"$SP_TMP/slow-reader.out" ) &
+  reader=$!
+  sleep 1
+  cli=$(pgrep -f "logs --root $SP_ROOT --follow /log" | head -n 1)
+  [ -n "$cli" ]
+  curl -fsS --max-time 60 "http://127.0.0.1:$SP_PORT/log/flood?n=200000" >/dev/null
+  sleep 2
+  rss_kib=$(awk '/^VmRSS/ {print $2}' "/proc/$cli/status")
+  echo "# the stalled CLI's RSS: $((rss_kib / 1024)) MiB after a 200 000-line flood" >&3
+  [ "$rss_kib" -lt $((200 * 1024)) ]
+  sleep 4
+  kill "$cli" 2>/dev/null || true
+  wait "$reader" 2>/dev/null || true
+  grep -q "\[gap\] [0-9]* log lines\? dropped" "$SP_TMP/slow-reader.out"
+  [ "$(grep -c "^.*flood " "$SP_TMP/slow-reader.out")" -lt 200000 ]
+}
+
 @test "status: state, serving commit and container, health, uptime, memory, restarts" {
   run sp status --json
   [ "$status" -eq 0 ]
