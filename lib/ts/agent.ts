@@ -413,6 +413,7 @@ export class Agent {
       container = {
         name, servicePath: s.path, serviceId: s.id, commit, ordersHash: orders.hash, base, ip, port: orders.port,
         state: 'starting', createdAt: new Date().toISOString(), restarts: 0, secretsVersion,
+        repo: `${orders.autodeploy.url}${orders.autodeploy.ref ? `#${orders.autodeploy.ref}` : ''}`,
       };
       this.state.containers[name] = container;
       this.save();
