@@ -176,6 +176,13 @@ wait_file() {
   [ "$status" -eq 2 ]
 }
 
+@test "attach with no command and a script on stdin runs it as a script: no prompt, no job-control noise" {
+  run bash -c "printf 'echo port=\$PORT\nexit 4\n' | $STARPHLEET attach --root $SP_ROOT /log 2>&1"
+  echo "$output"
+  [ "$status" -eq 4 ]
+  [ "$output" = "port=3000" ]
+}
+
 @test "during a rollover --follow shows both versions' lines, labelled by container" {
   sp logs /log --follow --grep '^tick' >"$SP_TMP/roll.out" 2>&1 &
   pid=$!
