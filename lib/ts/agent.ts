@@ -272,7 +272,7 @@ export class Agent {
     }
     try {
       const problem = servicePathProblem(found.path);
-      if (problem) throw new Error(`the folder cannot be served as a path: ${problem}`);
+      if (problem) throw new Error(`the path ${found.path} ${problem}`);
       const orders = await readOrders(found.ordersFile, assets().sh);
       if (s.ordersError) this.log('agent', s.path, `${found.ordersRel} reads cleanly again`);
       s.orders = orders;
