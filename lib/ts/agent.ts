@@ -13,6 +13,7 @@ import {
 } from './container.js';
 import { serveControl } from './control-server.js';
 import { describeCheck, probe, waitHealthy } from './healthcheck.js';
+import { describeExit } from './exit-reason.js';
 import { HoldProxy, type HoldTarget } from './hold-proxy.js';
 import { afterFailure, describeRetry, due, type RetryState } from './retry-backoff.js';
 import { scanHeadquarters, type FoundService } from './hq-scan.js';
@@ -440,7 +441,7 @@ export class Agent {
         timeoutSeconds: orders.healthcheckTimeoutSeconds,
         abort: () => {
           const code = exitStatus(this.paths, name);
-          return code === null ? null : `the service exited with status ${code} before it was healthy`;
+          return code === null ? null : `the service ${describeExit(code, orders.env.MEMORY_LIMIT || this.config.memoryLimit)} before it was healthy`;
         },
       });
       this.log('health', s.path, `${name} healthy in ${((Date.now() - started) / 1000).toFixed(2)} s (${url})`);
@@ -582,7 +583,7 @@ export class Agent {
         const delay = Math.min(RESTART_BACKOFF_MAX_MS, 1000 * 2 ** Math.min(c.backoff ?? 0, 6));
         c.backoff = (c.backoff ?? 0) + 1;
         this.restartAt.set(c.name, Date.now() + delay);
-        const why = exited ? `exited with status ${code ?? 'unknown'}` : `stopped answering its healthcheck (${this.health.get(c.name)?.last ?? ''})`;
+        const why = exited ? describeExit(code, this.serviceOf(c)?.orders?.env.MEMORY_LIMIT || this.config.memoryLimit) : `stopped answering its healthcheck (${this.health.get(c.name)?.last ?? ''})`;
         this.log('agent', c.servicePath, `${c.name} ${why}; restarting in ${delay / 1000} s`);
         const s = this.serviceOf(c);
         if (s) s.lastError = `${c.name} ${why}`;
