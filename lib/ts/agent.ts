@@ -191,7 +191,15 @@ export class Agent {
       } else if (c.state === 'draining') {
         this.scheduleDrain(c);
       } else if (c.state === 'online' && !supervisorAlive(this.paths, c.name)) {
-        this.log('agent', c.servicePath, `${c.name} is not running; restarting it`);
+        // It ended while no agent watched: say how, and count it like any
+        // crash restart (restarts, and uptime from now).
+        const code = exitStatus(this.paths, c.name);
+        const why = code === null ? 'is not running' : describeExit(code, this.serviceOf(c)?.orders?.env.MEMORY_LIMIT || this.config.memoryLimit);
+        this.log('agent', c.servicePath, `${c.name} ${why}; restarting it`);
+        const s = this.serviceOf(c);
+        if (s && code !== null) s.lastError = `${c.name} ${why}`;
+        c.restarts += 1;
+        c.lastRestartAt = new Date().toISOString();
         await this.restartContainer(c);
       }
     }
