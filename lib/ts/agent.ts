@@ -13,6 +13,7 @@ import {
 } from './container.js';
 import { serveControl } from './control-server.js';
 import { describeCheck, probe, waitHealthy } from './healthcheck.js';
+import { describeExit } from './exit-reason.js';
 import { HoldProxy, type HoldTarget } from './hold-proxy.js';
 import { afterFailure, describeRetry, due, type RetryState } from './retry-backoff.js';
 import { scanHeadquarters, type FoundService } from './hq-scan.js';
@@ -191,7 +192,15 @@ export class Agent {
       } else if (c.state === 'draining') {
         this.scheduleDrain(c);
       } else if (c.state === 'online' && !supervisorAlive(this.paths, c.name)) {
-        this.log('agent', c.servicePath, `${c.name} is not running; restarting it`);
+        // It ended while no agent watched: say how, and count it like any
+        // crash restart (restarts, and uptime from now).
+        const code = exitStatus(this.paths, c.name);
+        const why = code === null ? 'is not running' : describeExit(code, this.serviceOf(c)?.orders?.env.MEMORY_LIMIT || this.config.memoryLimit);
+        this.log('agent', c.servicePath, `${c.name} ${why}; restarting it`);
+        const s = this.serviceOf(c);
+        if (s && code !== null) s.lastError = `${c.name} ${why}`;
+        c.restarts += 1;
+        c.lastRestartAt = new Date().toISOString();
         await this.restartContainer(c);
       }
     }
@@ -273,7 +282,7 @@ export class Agent {
     }
     try {
       const problem = servicePathProblem(found.path);
-      if (problem) throw new Error(`the folder cannot be served as a path: ${problem}`);
+      if (problem) throw new Error(`the path ${found.path} ${problem}`);
       const orders = await readOrders(found.ordersFile, assets().sh);
       if (s.ordersError) this.log('agent', s.path, `${found.ordersRel} reads cleanly again`);
       s.orders = orders;
@@ -414,6 +423,7 @@ export class Agent {
       container = {
         name, servicePath: s.path, serviceId: s.id, commit, ordersHash: orders.hash, base, ip, port: orders.port,
         state: 'starting', createdAt: new Date().toISOString(), restarts: 0, secretsVersion,
+        repo: `${orders.autodeploy.url}${orders.autodeploy.ref ? `#${orders.autodeploy.ref}` : ''}`,
       };
       this.state.containers[name] = container;
       this.save();
@@ -440,7 +450,7 @@ export class Agent {
         timeoutSeconds: orders.healthcheckTimeoutSeconds,
         abort: () => {
           const code = exitStatus(this.paths, name);
-          return code === null ? null : `the service exited with status ${code} before it was healthy`;
+          return code === null ? null : `the service ${describeExit(code, orders.env.MEMORY_LIMIT || this.config.memoryLimit)} before it was healthy`;
         },
       });
       this.log('health', s.path, `${name} healthy in ${((Date.now() - started) / 1000).toFixed(2)} s (${url})`);
@@ -582,7 +592,7 @@ export class Agent {
         const delay = Math.min(RESTART_BACKOFF_MAX_MS, 1000 * 2 ** Math.min(c.backoff ?? 0, 6));
         c.backoff = (c.backoff ?? 0) + 1;
         this.restartAt.set(c.name, Date.now() + delay);
-        const why = exited ? `exited with status ${code ?? 'unknown'}` : `stopped answering its healthcheck (${this.health.get(c.name)?.last ?? ''})`;
+        const why = exited ? describeExit(code, this.serviceOf(c)?.orders?.env.MEMORY_LIMIT || this.config.memoryLimit) : `stopped answering its healthcheck (${this.health.get(c.name)?.last ?? ''})`;
         this.log('agent', c.servicePath, `${c.name} ${why}; restarting in ${delay / 1000} s`);
         const s = this.serviceOf(c);
         if (s) s.lastError = `${c.name} ${why}`;

@@ -11,6 +11,7 @@ import {
 } from './lxc-config.js';
 import type { ShipPaths } from './paths.js';
 import { runOrThrow } from './sh.js';
+import { writeContainerHosts } from './container-hosts.js';
 import { self } from './self.js';
 
 export const APP_UID = 10000;
@@ -86,6 +87,8 @@ export async function prepareAppContainer(paths: ShipPaths, input: AppContainerI
     ],
   }, input.lxcDir);
   writeFileSync(join(dir, 'config'), config);
+  // Its own name in its /etc/hosts (the hostname lxc-config gives it).
+  writeContainerHosts(dir, base.rootfs, input.name.slice(0, 63), input.net.ip);
 }
 
 export interface BuildContainerInput {

@@ -21,6 +21,11 @@ export function probe(url: string, timeoutMs = 2000): Promise<CheckResult> {
     });
     req.on('timeout', () => req.destroy(new Error(`no answer within ${timeoutMs} ms`)));
     req.on('error', (err: NodeJS.ErrnoException) => resolve({ ok: false, error: err.code ?? err.message }));
+    // bun's `timeout` does not cover the TCP connect: a SYN nobody answers (a
+    // stopped container whose ARP entry is still fresh) held a probe for the
+    // kernel's whole SYN retry time (over a minute). This timer always ends it.
+    const hard = setTimeout(() => req.destroy(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
+    req.on('close', () => clearTimeout(hard));
     req.end();
   });
 }

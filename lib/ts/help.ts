@@ -132,5 +132,8 @@ session cookie (12 hours). Scripts use the ship's token, ROOT/dashboard.token
 };
 
 export function helpFor(command: string): string {
-  return COMMANDS[command] ?? (command === 'ship' ? Object.keys(COMMANDS).filter((k) => k.startsWith('ship ')).map((k) => COMMANDS[k]).join('\n\n') : '');
+  // `help --help` is help's own usage; a group word (`ship`, `add`, `remove`)
+  // shows every subcommand under it.
+  if (command === '--help' || command === '-h') return COMMANDS.help;
+  return COMMANDS[command] ?? Object.keys(COMMANDS).filter((k) => k.startsWith(`${command} `)).map((k) => COMMANDS[k]).join('\n\n');
 }

@@ -20,7 +20,10 @@ async function waitGone(pid: number, ms: number): Promise<boolean> {
 
 export async function shipDown(root: string): Promise<number> {
   const paths = shipPaths(root);
-  if (!existsSync(root)) {
+  // The compiled binary unpacks its assets under the root before any command
+  // runs, so the root itself always exists: a ship is its state, run folder,
+  // containers or nginx (a mistyped --root must not claim a ship went down).
+  if (![paths.state, paths.run, paths.lxcpath, paths.nginx].some((p) => existsSync(p))) {
     process.stdout.write(`no ship at ${root}: nothing to do\n`);
     return 0;
   }

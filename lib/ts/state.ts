@@ -31,6 +31,7 @@ export interface ContainerRecord {
   healthUrl?: string;             // checked at go-live and every HEALTHCHECK_PULSE after
   answeredSinceRestart?: boolean;
   secretsVersion?: number;        // the phleet secrets' rollout version it was deployed for
+  repo?: string;                  // the autodeploy URL (with #ref) it was built from
 }
 
 export interface ServiceRecord {

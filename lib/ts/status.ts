@@ -50,6 +50,7 @@ export interface ServiceStatus {
   health: HealthSeen | null;       // last check of the serving container
   containers: ContainerStatus[];   // every version this service has: serving, new, draining, failed
   retry: string | null;           // its repo is unreachable: failed tries and the next one
+  servingRepo?: string | null;    // the URL#ref the serving container was built from (may differ from the orders' after a failed change)
 }
 
 export interface ShipStatus {
@@ -110,6 +111,7 @@ export function statusOf(state: ShipState, config: ShipConfig, live?: StatusLive
         health: serving?.health ?? null,
         containers,
         retry: s.fetchRetry ?? null,
+        servingRepo: c?.repo ?? null,
       };
     });
   // A service removed from the headquarters is gone from the state, but its
@@ -145,7 +147,10 @@ export function formatStatus(status: ShipStatus): string {
   const rows = status.services.map((s) => [
     s.path,
     s.state,
-    s.repo ? `${s.repo}${s.ref ? `#${s.ref}` : ''}@${(s.servingCommit ?? s.commit ?? '-').slice(0, 12)}` : '-',
+    // repo@commit of what serves; after an orders change to another repo that
+    // failed, that is the old repo (the new one's commit is in failed=).
+    s.servingRepo && s.servingCommit ? `${s.servingRepo}@${s.servingCommit.slice(0, 12)}`
+      : s.repo ? `${s.repo}${s.ref ? `#${s.ref}` : ''}@${(s.servingCommit ?? s.commit ?? '-').slice(0, 12)}` : '-',
     s.container ?? '-',
     s.uptimeSeconds !== null ? `up=${formatSeconds(s.uptimeSeconds)}` : '',
     s.memoryBytes !== null ? `mem=${formatBytes(s.memoryBytes)}` : '',

@@ -24,6 +24,8 @@ teardown_file() {
 
 @test "/starphleet is reserved: that service is refused, the ship's page answers there" {
   sp_wait_status '/starphleet +failed .*reserved' 30
+  # one readable line: the orders file, the path, why
+  sp_wait_status '/starphleet +failed .*error: starphleet/orders: the path /starphleet is reserved: /starphleet/ belongs to the ship' 5
   run curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$SP_PORT/starphleet"
   [ "$output" = 302 ]
 }

@@ -195,6 +195,21 @@ wait_file() {
   [ "$status" -eq 2 ]
 }
 
+@test "a container finds its own name in its /etc/hosts (no DNS wait: Python's http.server looks it up)" {
+  run sp attach /log -- sh -c 'getent hosts "$(hostname)"'
+  echo "$output"
+  [ "$status" -eq 0 ]
+  ip=$(sp status --json | node -e 'const d = JSON.parse(require("fs").readFileSync(0, "utf8")); console.log(d.services.find((s) => s.path === "/log").ip)')
+  [[ "$output" == "$ip "*"log-"* ]]
+}
+
+@test "attach with no command and a script on stdin runs it as a script: no prompt, no job-control noise" {
+  run bash -c "printf 'echo port=\$PORT\nexit 4\n' | $STARPHLEET attach --root $SP_ROOT /log 2>&1"
+  echo "$output"
+  [ "$status" -eq 4 ]
+  [ "$output" = "port=3000" ]
+}
+
 @test "during a rollover --follow shows both versions' lines, labelled by container" {
   sp logs /log --follow --grep '^tick' >"$SP_TMP/roll.out" 2>&1 &
   pid=$!

@@ -170,6 +170,21 @@ teardown_file() {
   [ "$(grep -c "Building api-" "$SP_TMP/agent.log")" -eq "$builds" ]
 }
 
+@test "a service that crashed while the agent was down: the next agent says how it ended and counts the restart" {
+  sp_wait_body /api "api v" 120 >/dev/null
+  before=$("$STARPHLEET" status --root "$SP_ROOT" --json | node -e 'const d=JSON.parse(require("fs").readFileSync(0,"utf8"));console.log(d.services.find(s=>s.path==="/api").restarts)')
+  kill -9 "$(cat "$SP_TMP/agent.pid")"
+  run curl -s "http://127.0.0.1:$SP_PORT/api/crash"
+  [[ "$output" == *"crashing"* ]]
+  sleep 1
+  sp_start_ship
+  run sp_wait_status "/api +online .*restarts=$((before + 1))" 30
+  [ "$status" -eq 0 ]
+  grep -qE "api-[^ ]+ exited with status [0-9]+; restarting it" "$SP_TMP/agent.log"
+  run sp_wait_body /api "api v" 30
+  [ "$status" -eq 0 ]
+}
+
 @test "after go-live the healthcheck keeps running; a service that stops answering is restarted, nothing dropped" {
   sp_orders api 3000 api "export HEALTHCHECK=/health HEALTHCHECK_PULSE=1 HEALTHCHECK_RETRY_COUNT=2"
   sp_commit hq "health pulse for api" >/dev/null

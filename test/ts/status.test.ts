@@ -69,3 +69,22 @@ t.test('a removed service whose container still drains shows as draining', async
   t.equal(doc.services.length, 1);
   t.has(doc.services[0], { path: '/gone', state: 'draining', container: 'gone-123456--cccccccc-3' });
 });
+
+t.test('after a failed change of repo, the text shows the repo of what serves, not the new one with the old commit', async (t) => {
+  const state = emptyState();
+  state.services['/svc'] = {
+    path: '/svc', id: 'svc-123456', ordersFile: 'svc/orders', state: 'online', serving: 'svc-123456--aaaaaaaa-1',
+    servingCommit: 'a'.repeat(40), commit: 'c'.repeat(40), failedCommit: 'c'.repeat(40), lastError: 'healthcheck failed', updatedAt: '',
+    orders: { autodeploy: { url: 'file:///r/new.git' }, port: 3000, healthcheckTimeoutSeconds: 60, env: {}, hash: 'h2' },
+  };
+  state.containers['svc-123456--aaaaaaaa-1'] = {
+    name: 'svc-123456--aaaaaaaa-1', servicePath: '/svc', serviceId: 'svc-123456', commit: 'a'.repeat(40), ordersHash: 'h1', base: 'host',
+    ip: '10.0.3.2', port: 3000, state: 'online', createdAt: '', restarts: 0, repo: 'file:///r/old.git#main',
+  };
+  const doc = statusOf(state, resolveShipConfig({ root: '/r', headquarters: 'file:///hq' }, {}));
+  t.equal(doc.services[0].servingRepo, 'file:///r/old.git#main');
+  t.equal(doc.services[0].repo, 'file:///r/new.git', 'the JSON repo is still the ordered one');
+  const text = formatStatus(doc);
+  t.match(text, /^\/svc +online +file:\/\/\/r\/old\.git#main@aaaaaaaaaaaa +svc-123456--aaaaaaaa-1 .*failed=cccccccccccc/m);
+  t.notMatch(text, /new\.git@aaaa/);
+});

@@ -1,0 +1,14 @@
+// What an app's exit status means, for `status` and the logs. An exit by a
+// signal shows as 128+N; SIGKILL (137) is nearly always the kernel's OOM
+// killer enforcing the container's memory limit, which a new user would not
+// guess from the number alone.
+const SIGNALS: Record<number, string> = { 1: 'SIGHUP', 2: 'SIGINT', 6: 'SIGABRT', 9: 'SIGKILL', 11: 'SIGSEGV', 15: 'SIGTERM' };
+
+export function describeExit(code: number | null, memoryLimit: string): string {
+  if (code === null) return 'exited with status unknown';
+  const base = `exited with status ${code}`;
+  if (code <= 128 || code > 128 + 64) return base;
+  const sig = SIGNALS[code - 128] ?? `signal ${code - 128}`;
+  if (code === 137) return `${base} (${sig}: usually the memory limit, ${memoryLimit}; raise MEMORY_LIMIT in the orders)`;
+  return `${base} (${sig})`;
+}
