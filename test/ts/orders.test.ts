@@ -44,5 +44,10 @@ t.test('readOrders: broken orders give a one-line reason', async (t) => {
   await t.rejects(readOrders(ordersFile('syntax', 'export PORT=1\nif then\n'), sh), /syntax error/);
   await t.rejects(readOrders(ordersFile('fails', 'autodeploy file:///a.git\nfalse\nexit 3\n'), sh), /exited with status 3/);
   await t.rejects(readOrders(ordersFile('none', 'export PORT=3000\n'), sh), /no autodeploy/);
+  await t.rejects(readOrders(ordersFile('twice', 'autodeploy file:///a.git\nautodeploy file:///b.git\n'), sh),
+    /autodeploy is called twice \(file:\/\/\/a\.git, then file:\/\/\/b\.git\)/);
+  // A bad call stops the reading even when later lines succeed.
+  await t.rejects(readOrders(ordersFile('noarg', 'autodeploy\nexport PORT=3000\nautodeploy file:///a.git\n'), sh),
+    /autodeploy needs exactly one git URL \(got 0\)/);
   await t.rejects(readOrders(ordersFile('slow', 'sleep 30\n'), sh), /ran longer than 10 s/);
 });
