@@ -33,6 +33,9 @@ export async function shipDown(root: string): Promise<number> {
     if (!(await waitGone(agent, 10_000))) process.kill(agent, 'SIGKILL');
     process.stdout.write(`stopped agent ${agent}\n`);
   }
+  // The front door closes first (nginx finishes what it is serving, then
+  // quits), so no request is cut by a container going away under it.
+  await stopNginx(paths.nginx);
   let removed = 0;
   if (existsSync(paths.lxcpath)) {
     for (const name of readdirSync(paths.lxcpath)) {
@@ -50,7 +53,6 @@ export async function shipDown(root: string): Promise<number> {
     }
     rmSync(paths.supervisors, { recursive: true, force: true });
   }
-  await stopNginx(paths.nginx);
   const bridgeMark = join(paths.run, 'bridge-created');
   if (existsSync(bridgeMark)) {
     const [bridge, subnet] = readFileSync(bridgeMark, 'utf8').trim().split(' ');
