@@ -219,7 +219,7 @@ teardown_file() {
   echo "$output"
   [ "$status" -eq 0 ]
   [[ "$output" == *"$fp"* ]]
-  run sp_wait_body /priv "Starphleet static site" 90
+  run sp_wait_body /priv/ "Starphleet static site" 90
   [ "$status" -eq 0 ]
   [ "$(stat -c %a "$SP_ROOT/ssh/privatize_key")" = "600" ]
   [ "$(stat -c %a "$SP_ROOT/ssh")" = "700" ]
