@@ -106,11 +106,14 @@ EOF
 teardown_file() {
   if [ -f "${SP_TMP:-/nonexistent}/sshd.main-pid" ]; then kill "$(cat "$SP_TMP/sshd.main-pid")" 2>/dev/null || true; fi
   # Sessions end with the sshd; remove the users and what the ship wrote for them.
+  # A session process still ending would make userdel refuse: end them first.
+  for u in ${ADM:-} ${GITU:-}; do pkill -KILL -u "$u" 2>/dev/null || true; done
+  sleep 0.2
   if [ -n "${ADM:-}" ]; then
-    userdel -r "$ADM" 2>/dev/null || true
+    userdel -r -f "$ADM" 2>/dev/null || true
     rm -f "/etc/sudoers.d/starphleet-$ADM"
   fi
-  if [ -n "${GITU:-}" ]; then userdel -r "$GITU" 2>/dev/null || true; fi
+  if [ -n "${GITU:-}" ]; then userdel -r -f "$GITU" 2>/dev/null || true; fi
   sp_teardown_ship
 }
 

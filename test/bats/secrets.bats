@@ -21,9 +21,13 @@ setup_file() {
 }
 
 teardown_file() {
+  # A failed test may leave its bounded load and ps loops running: stop them
+  # before the temp folder goes, so they do not write it again.
+  if [ -n "${SP_TMP:-}" ] && [ -d "$SP_TMP" ]; then touch "$SP_TMP/stop-load"; sleep 0.5; fi
   sp_teardown_ship
   if [ -n "${ADM:-}" ]; then
-    userdel -r "$ADM" 2>/dev/null || true
+    pkill -KILL -u "$ADM" 2>/dev/null || true
+    userdel -r -f "$ADM" 2>/dev/null || true
     rm -f "/etc/sudoers.d/starphleet-$ADM"
   fi
 }
