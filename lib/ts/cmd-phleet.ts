@@ -164,13 +164,9 @@ export async function balancer(flags: Flags): Promise<number> {
 
 // ------------------------------------------------- status, nudge everywhere
 
-function handles(flags: Flags, profile: LoadedProfile | null): ShipHandle[] {
-  return selectShips(flags, process.env, profile);
-}
-
 export async function phleetStatus(flags: Flags): Promise<number> {
   const profile = await optionalProfile(flags);
-  const hs = handles(flags, profile);
+  const hs = selectShips(flags, process.env, profile);
   const timeout = shipTimeoutMs(flags, process.env);
   if (profile) await catchUpShips(profile, hs, timeout);
   const results = await acrossShips(hs, async (h) => {
@@ -201,7 +197,7 @@ export async function phleetStatus(flags: Flags): Promise<number> {
 
 export async function phleetNudge(flags: Flags): Promise<number> {
   const profile = await optionalProfile(flags);
-  const hs = handles(flags, profile);
+  const hs = selectShips(flags, process.env, profile);
   const timeout = Math.max(shipTimeoutMs(flags, process.env), 120_000);
   if (profile) await catchUpShips(profile, hs, timeout);
   const results = await acrossShips(hs, async (h) => {
@@ -226,7 +222,7 @@ export async function phleetNudge(flags: Flags): Promise<number> {
 export async function phleetPrivatize(flags: Flags, positionals: string[]): Promise<number> {
   if (positionals.length !== 1) throw new UsageError('privatize: needs exactly one PRIVATE_KEY_FILE');
   const profile = await optionalProfile(flags);
-  const hs = handles(flags, profile);
+  const hs = selectShips(flags, process.env, profile);
   const results = await acrossShips(hs, (h) => privatize(h.transport, flags, positionals, (line) => out(hs.length > 1 ? `${h.label}: ${line}` : line)), shipTimeoutMs(flags, process.env));
   const ok = results.filter((r) => r.ok).length;
   for (const r of results) if (!r.ok) process.stderr.write(`starphleet: ${hs.length > 1 ? `${r.ship.label}: ` : ''}${r.error ?? ''}\n`);

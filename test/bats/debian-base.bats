@@ -9,17 +9,8 @@ load helpers/ship
 
 setup_file() {
   [[ ${STARPHLEET_TEST_DEBIAN:-1} == 1 ]] || skip "STARPHLEET_TEST_DEBIAN=0"
-  local cache recipe
-  cache="${STARPHLEET_TEST_CACHE:-/var/cache/starphleet-test}/debian-base"
-  recipe=$(sha256sum "$REPO_ROOT/lxc/base-debian" | cut -d' ' -f1)
-  if ! grep -qx "recipe=$recipe" "$cache/ready" 2>/dev/null; then
-    "$REPO_ROOT/lxc/base-debian" "$cache" >&3
-  fi
   sp_init_ship
-  # The ship uses the cached base as its own (a ship builds it itself with
-  # `starphleet ship build-base --debian`).
-  mkdir -p "$SP_ROOT/bases"
-  ln -s "$cache" "$SP_ROOT/bases/debian"
+  sp_link_cached_debian_base
   sp_repo hello "$REPO_ROOT/examples/services/node-hello" >/dev/null
   sp_repo site "$REPO_ROOT/examples/services/static-site" >/dev/null
   sp_hq_init

@@ -166,11 +166,7 @@ CONF
   sp_ns_exec 3 "$root3/bin/starphleet" ship down --root "$root3"
   [ -z "$(body_of 3)" ]
   sleep 3
-  touch "$SP_TMP/stop-balancer"
-  load_wait
-  result=$(cat "$SP_TMP/load.json")
-  echo "# load: $result" >&3
-  assert_no_drops "$result"
+  load_finish "$SP_TMP/stop-balancer"
 }
 
 @test "remove ship on a running ship leaves nothing of it running, only its namespace's sshd" {

@@ -32,11 +32,7 @@ teardown_file() {
     sp_commit api "v$v" >/dev/null
     sp_wait_body /api "api v$v" 90 >/dev/null
   done
-  touch "$SP_TMP/stop-1"
-  load_wait
-  result=$(cat "$SP_TMP/load.json")
-  echo "# load: $result" >&3
-  assert_no_drops "$result"
+  load_finish "$SP_TMP/stop-1"
 }
 
 @test "a rollover under load, through the drain and the old container's removal: nothing dropped" {
@@ -47,11 +43,7 @@ teardown_file() {
   sp_wait_body /api "api v5" 90 >/dev/null
   # Keep loading through the drain and the old container's removal.
   sleep 10
-  touch "$SP_TMP/stop-2"
-  load_wait
-  result=$(cat "$SP_TMP/load.json")
-  echo "# load: $result" >&3
-  assert_no_drops "$result"
+  load_finish "$SP_TMP/stop-2"
 }
 
 @test "a long request and an open SSE stream started before a rollover both complete, under load" {
@@ -69,11 +61,7 @@ teardown_file() {
   grep -q "slow done after 5 s from api v5" "$SP_TMP/slow.out"
   [ "$(grep -c '^data: ' "$SP_TMP/sse.out")" -eq 10 ]
   grep -q "data: tick 10" "$SP_TMP/sse.out"
-  touch "$SP_TMP/stop-long"
-  load_wait
-  result=$(cat "$SP_TMP/load.json")
-  echo "# load: $result" >&3
-  assert_no_drops "$result"
+  load_finish "$SP_TMP/stop-long"
 }
 
 @test "rollback to a pinned sha reuses the built slug under load: no build, nothing dropped" {
@@ -89,11 +77,7 @@ teardown_file() {
   # (How fast: bench/push-to-live prints the built-slug switch time.)
   run sp_wait_status "/api +online +file://.*api.git#$v1@${v1:0:12}" 10
   [ "$status" -eq 0 ]
-  touch "$SP_TMP/stop-rollback"
-  load_wait
-  result=$(cat "$SP_TMP/load.json")
-  echo "# load: $result" >&3
-  assert_no_drops "$result"
+  load_finish "$SP_TMP/stop-rollback"
 }
 
 @test "a failing build, a crash at start and a failing healthcheck under load: nothing dropped" {
@@ -122,11 +106,7 @@ teardown_file() {
   run sp_wait_status "/api +online .*error: healthcheck failed after 4 s" 90
   [ "$status" -eq 0 ]
 
-  touch "$SP_TMP/stop-faults"
-  load_wait
-  result=$(cat "$SP_TMP/load.json")
-  echo "# load: $result" >&3
-  assert_no_drops "$result"
+  load_finish "$SP_TMP/stop-faults"
   run curl -s "http://127.0.0.1:$SP_PORT/api/"
   [[ "$output" == *"api v6"* ]]
 }
@@ -153,11 +133,7 @@ teardown_file() {
     [ "$SECONDS" -lt "$deadline" ] || break
     sleep 0.3
   done
-  touch "$SP_TMP/stop-reap"
-  load_wait
-  result=$(cat "$SP_TMP/load.json")
-  echo "# load: $result" >&3
-  assert_no_drops "$result"
+  load_finish "$SP_TMP/stop-reap"
 
   # api-v2 is gone: unrouted, no container, not in status.
   [ -z "$(sp_containers | grep '^api-v2-' || true)" ]
@@ -195,11 +171,7 @@ teardown_file() {
     [ "$SECONDS" -lt "$deadline" ] || break
     sleep 0.3
   done
-  touch "$SP_TMP/stop-reap2"
-  load_wait
-  result=$(cat "$SP_TMP/load.json")
-  echo "# load: $result" >&3
-  assert_no_drops "$result"
+  load_finish "$SP_TMP/stop-reap2"
 
   [ -z "$(sp_containers | grep -v '^api-v2-' || true)" ]
   run "$STARPHLEET" status --root "$SP_ROOT"

@@ -13,15 +13,9 @@ load helpers/ship
 
 setup_file() {
   [[ ${STARPHLEET_TEST_DEBIAN:-1} == 1 ]] || skip "STARPHLEET_TEST_DEBIAN=0"
-  local cache recipe name
-  cache="${STARPHLEET_TEST_CACHE:-/var/cache/starphleet-test}/debian-base"
-  recipe=$(sha256sum "$REPO_ROOT/lxc/base-debian" | cut -d' ' -f1)
-  if ! grep -qx "recipe=$recipe" "$cache/ready" 2>/dev/null; then
-    "$REPO_ROOT/lxc/base-debian" "$cache" >&3
-  fi
+  local name
   sp_init_ship
-  mkdir -p "$SP_ROOT/bases"
-  ln -s "$cache" "$SP_ROOT/bases/debian"
+  sp_link_cached_debian_base
   for name in go-hello ruby-hello php-hello java-hello perl-hello apache-site; do
     sp_repo "$name" "$REPO_ROOT/examples/services/$name" >/dev/null
   done

@@ -134,11 +134,7 @@ teardown_file() {
   run sp_wait_status "/api +online" 30
   [ "$status" -eq 0 ]
   sleep 1
-  touch "$SP_TMP/stop-kill"
-  load_wait
-  result=$(cat "$SP_TMP/load.json")
-  echo "# load: $result" >&3
-  assert_no_drops "$result"
+  load_finish "$SP_TMP/stop-kill"
   pids_after=$(for n in $names; do lxc-info -P "$SP_ROOT/containers" -n "$n" -p -H; done)
   [ -n "$pids_before" ]
   [ "$pids_before" = "$pids_after" ]
@@ -158,11 +154,7 @@ teardown_file() {
   run sp_wait_body /api "api v" 30
   [ "$status" -eq 0 ]
   sleep 1
-  touch "$SP_TMP/stop-crash"
-  load_wait
-  result=$(cat "$SP_TMP/load.json")
-  echo "# load: $result" >&3
-  assert_no_drops "$result"
+  load_finish "$SP_TMP/stop-crash"
   # The requests that came while it was down waited in the hold (not a 502).
   grep -q "exited with status" "$SP_TMP/agent.log"
   grep -q "requests wait in the hold until api-" "$SP_TMP/agent.log"
@@ -199,11 +191,7 @@ teardown_file() {
   grep -q "stopped answering its healthcheck (http://.*/health answered 500: broken)" "$SP_TMP/agent.log"
   run sp_wait_body /api/health "^ok" 30
   [ "$status" -eq 0 ]
-  touch "$SP_TMP/stop-break"
-  load_wait
-  result=$(cat "$SP_TMP/load.json")
-  echo "# load: $result" >&3
-  assert_no_drops "$result"
+  load_finish "$SP_TMP/stop-break"
 }
 
 @test "an HQ commit that does not touch a service's orders rebuilds and restarts nothing" {

@@ -14,6 +14,17 @@ load_wait() {
   cat "$SP_TMP/load.err" >&2
 }
 
+# load_finish STOP_FILE: stop the loop, wait for it, print its figures and
+# assert that it dropped nothing.
+load_finish() {
+  local result
+  touch "$1"
+  load_wait
+  result=$(cat "$SP_TMP/load.json")
+  echo "# load: $result" >&3
+  assert_no_drops "$result"
+}
+
 # assert_no_drops JSON: at least 100 requests, zero non-200, zero errors.
 assert_no_drops() {
   node -e '

@@ -147,3 +147,17 @@ sp_teardown_ship() {
   ip link del "$SP_BRIDGE" 2>/dev/null || true
   rm -rf "$SP_TMP"
 }
+
+# sp_link_cached_debian_base: build (once per recipe) the Debian base in the
+# test cache and give it to this ship as its own (a ship builds it itself
+# with `starphleet ship build-base --debian`). Call after sp_init_ship.
+sp_link_cached_debian_base() {
+  local cache recipe
+  cache="${STARPHLEET_TEST_CACHE:-/var/cache/starphleet-test}/debian-base"
+  recipe=$(sha256sum "$REPO_ROOT/lxc/base-debian" | cut -d' ' -f1)
+  if ! grep -qx "recipe=$recipe" "$cache/ready" 2>/dev/null; then
+    "$REPO_ROOT/lxc/base-debian" "$cache" >&3
+  fi
+  mkdir -p "$SP_ROOT/bases"
+  ln -s "$cache" "$SP_ROOT/bases/debian"
+}
