@@ -65,7 +65,7 @@ export class LogSink {
   write(r: LogRecord): void {
     if (this.spec === 'none') return;
     if (this.pendingBytes > QUEUE_LIMIT_BYTES) {
-      this.dropped += 1;
+      this.dropped += r.gap ?? 1; // a dropped gap record carries its count on
       return;
     }
     if (this.dropped > 0) {
@@ -199,7 +199,7 @@ export function streamReader(
     write(r: LogRecord): boolean {
       if (out.destroyed || out.writableEnded) return false;
       if (out.writableLength > limit) {
-        dropped += 1;
+        dropped += r.gap ?? 1; // a dropped gap record carries its count on
         // The gap is reported as soon as the reader caught up, even if no other line comes.
         if (!waiting) {
           waiting = true;

@@ -3,10 +3,15 @@
 // `app` record labelled with its service and container. Polling, not
 // inotify: the files live on whatever the root is, and a 250 ms poll costs
 // a stat per container. Rotation (NAME.log → NAME.log.1) is followed: the
-// rest of the old file is read before the new one.
-import { closeSync, fstatSync, openSync, readSync, statSync } from 'node:fs';
+// rest of the old file is read before the new one. Lines the agent could not
+// read in time (a flood rotated the file twice) are counted from the
+// supervisor's line numbers and reported in one gap record.
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import type { LogHub } from './log-fanout.js';
-import { LineSplitter, type LogRecord } from './log-ring.js';
+import { gapRecord, LineSplitter, type LogRecord } from './log-ring.js';
+import { linesLost, parseSupervisorLine } from './supervisor-line.js';
+
+export { parseSupervisorLine };
 
 /**
  * Most bytes read from one file per round. When a file has more, the next
@@ -26,17 +31,38 @@ interface Followed {
   name: string;
   service: string;
   file: string;
-  ino: number | null;
+  id: string | null; // which file is being read: see fileId
   offset: number;
   splitter: LineSplitter;
   backfill: boolean; // lines read now go to the rings only (already in the sink before)
+  seq: number | null; // the last line's sequence number (supervisor-line.ts)
 }
 
-/** "2026-11-26T12:00:00.000Z stdout text" → record fields; anything else is kept whole. */
-export function parseSupervisorLine(line: string): { time: string | null; stream: 'stdout' | 'stderr' | null; text: string } {
-  const m = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z) (stdout|stderr|supervisor) ?(.*)$/s.exec(line);
-  if (!m) return { time: null, stream: null, text: line };
-  return { time: m[1], stream: m[2] === 'supervisor' ? null : (m[2] as 'stdout' | 'stderr'), text: m[2] === 'supervisor' ? `supervisor: ${m[3]}` : m[3] };
+/** fn on the open file, or null when it cannot be opened. */
+function withFile<T>(file: string, fn: (fd: number) => T): T | null {
+  let fd: number;
+  try { fd = openSync(file, 'r'); } catch { return null; }
+  try {
+    return fn(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+const headBuffer = Buffer.alloc(64);
+
+/**
+ * Which file this is, and its size; null when empty. A log file starts on a
+ * line boundary, so the sequence number of its first line names it (inode
+ * numbers are reused as soon as a rotated file is deleted). Files written
+ * before lines were numbered are named by inode.
+ */
+export function fileId(fd: number): { id: string; size: number } | null {
+  const st = fstatSync(fd);
+  if (st.size === 0) return null;
+  const n = readSync(fd, headBuffer, 0, headBuffer.length, 0);
+  const head = parseSupervisorLine(headBuffer.subarray(0, n).toString('latin1').split('\n')[0]);
+  return { id: head.seq !== null ? `seq:${head.seq}` : `ino:${st.ino}`, size: st.size };
 }
 
 export class LogFollower {
@@ -61,18 +87,18 @@ export class LogFollower {
   follow(name: string, service: string, fromStart: boolean): void {
     if (this.files.has(name)) return;
     const file = this.logFile(name);
-    let ino: number | null = null;
+    let id: string | null = null;
     let offset = 0;
     let backfill = false;
     if (!fromStart) {
-      try {
-        const st = statSync(file);
-        ino = st.ino;
-        offset = Math.max(0, st.size - BACKFILL_BYTES);
+      const now = withFile(file, (fd) => fileId(fd));
+      if (now) {
+        id = now.id;
+        offset = Math.max(0, now.size - BACKFILL_BYTES);
         backfill = true;
-      } catch { /* not written yet */ }
+      }
     }
-    const f: Followed = { name, service, file, ino, offset, splitter: new LineSplitter(FILE_LINE_MAX), backfill };
+    const f: Followed = { name, service, file, id, offset, splitter: new LineSplitter(FILE_LINE_MAX), backfill, seq: null };
     this.files.set(name, f);
     if (backfill && offset > 0) this.skipPartialLine(f);
     this.read(f);
@@ -116,26 +142,32 @@ export class LogFollower {
 
   /** One round for one file; true when it has more to read. */
   private read(f: Followed): boolean {
-    let st;
-    try { st = statSync(f.file); } catch { return false; }
-    if (f.ino !== null && st.ino !== f.ino) {
+    const now = withFile(f.file, (fd) => fileId(fd));
+    if (!now) return false; // not there yet, or empty: nothing to read
+    if (f.id !== null && now.id !== f.id) {
       // Rotated: finish the old file (now NAME.log.1), then start the new one.
-      this.drain(`${f.file}.1`, f, f.ino);
+      // Rotated twice or more: the old file is gone and NAME.log.1 is a later
+      // one, read whole; the lines in between are counted by their numbers.
+      const older = `${f.file}.1`;
+      const olderNow = withFile(older, (fd) => fileId(fd));
+      if (olderNow && olderNow.id !== f.id) {
+        f.splitter.flush(); // the unread rest of a lost file: at most a partial line
+        f.offset = 0;
+      }
+      if (olderNow) this.drain(older, f, olderNow.id);
       for (const rest of f.splitter.flush()) this.emit(f, rest.toString('utf8'));
       f.offset = 0;
-    } else if (st.size < f.offset) {
+    } else if (now.size < f.offset) {
       f.offset = 0; // truncated
     }
-    f.ino = st.ino;
-    return this.drain(f.file, f, st.ino, f.backfill ? 8 : 1);
+    f.id = now.id;
+    return this.drain(f.file, f, now.id, f.backfill ? 8 : 1);
   }
 
-  /** Read up to `rounds` chunks; true when the file has more. */
-  private drain(file: string, f: Followed, ino: number, rounds = 64): boolean {
-    let fd: number;
-    try { fd = openSync(file, 'r'); } catch { return false; }
-    try {
-      if (fstatSync(fd).ino !== ino) return false;
+  /** Read up to `rounds` chunks of the file if it is still the one named `id`; true when it has more. */
+  private drain(file: string, f: Followed, id: string, rounds = 64): boolean {
+    return withFile(file, (fd) => {
+      if (fileId(fd)?.id !== id) return false; // rotated since it was looked at: the next round sees it
       const buf = readBuffer;
       for (let i = 0; i < rounds; i++) {
         const n = readSync(fd, buf, 0, buf.length, f.offset);
@@ -145,13 +177,17 @@ export class LogFollower {
         if (n < buf.length) return false;
       }
       return true;
-    } finally {
-      closeSync(fd);
-    }
+    }) ?? false;
   }
 
   private emit(f: Followed, raw: string): void {
     const p = parseSupervisorLine(raw);
+    const lost = linesLost(f.seq, p.seq);
+    if (p.seq !== null) f.seq = p.seq;
+    if (lost > 0) {
+      this.hub.emit(gapRecord(this.hub.ship, lost, `the agent reading ${f.name}'s log`, new Date(), f.service, f.name),
+        { sink: !f.backfill });
+    }
     const r: LogRecord = {
       time: p.time ?? new Date().toISOString(),
       ship: this.hub.ship,

@@ -171,9 +171,11 @@ export function formatRecord(r: LogRecord): string {
   return `${r.time} ${r.service ?? '-'} ${r.container ?? '-'} ${src}: ${r.line}`;
 }
 
-export function gapRecord(ship: string, dropped: number, where: string, at = new Date()): LogRecord {
+export function gapRecord(
+  ship: string, dropped: number, where: string, at = new Date(), service: string | null = null, container: string | null = null,
+): LogRecord {
   return {
-    time: at.toISOString(), ship, service: null, container: null, source: 'agent',
+    time: at.toISOString(), ship, service, container, source: 'agent',
     line: `[gap] ${dropped} log line${dropped === 1 ? '' : 's'} dropped: ${where} fell behind`, gap: dropped,
   };
 }

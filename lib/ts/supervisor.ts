@@ -6,6 +6,7 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { CappedLog } from './capped-log.js';
 import { escapeLine, LineSplitter } from './log-ring.js';
+import { formatSupervisorLine, type SupervisorSource } from './supervisor-line.js';
 import type { ShipPaths } from './paths.js';
 
 /** The secrets the agent pipes to a supervisor's stdin (export lines, bytes), read to the end. */
@@ -26,6 +27,12 @@ export async function supervise(paths: ShipPaths, shDir: string, name: string, c
   rmSync(paths.supervisorExit(name), { force: true });
   writeFileSync(paths.supervisorPid(name), `${process.pid}\n`);
   const log = new CappedLog(paths.containerLog(name));
+  // Every line is numbered, so the agent can count what it lost (supervisor-line.ts).
+  let seq = 0;
+  const lines = (source: SupervisorSource, texts: string[]): string => {
+    const at = new Date().toISOString();
+    return texts.map((text) => formatSupervisorLine(at, ++seq, source, text)).join('');
+  };
   const child = spawn(`${shDir}/container-run`, [paths.lxcpath, name, ...command], {
     stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
     env: { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', LANG: 'C.UTF-8' },
@@ -41,10 +48,9 @@ export async function supervise(paths: ShipPaths, shDir: string, name: string, c
     // Bytes, not text: lines over 16 KiB are split (never dropped) and
     // binary output is escaped (log-ring.ts). One write per chunk read.
     const splitter = new LineSplitter();
-    const write = (lines: Buffer[]): void => {
-      if (lines.length === 0) return;
-      const at = new Date().toISOString();
-      log.write(lines.map((l) => `${at} ${source} ${escapeLine(l)}\n`).join(''));
+    const write = (chunkLines: Buffer[]): void => {
+      if (chunkLines.length === 0) return;
+      log.write(lines(source, chunkLines.map(escapeLine)));
     };
     stream.on('data', (chunk: Buffer) => write(splitter.push(chunk)));
     stream.on('end', () => write(splitter.flush()));
@@ -52,10 +58,10 @@ export async function supervise(paths: ShipPaths, shDir: string, name: string, c
   pipe(child.stdout as NodeJS.ReadableStream, 'stdout');
   pipe(child.stderr as NodeJS.ReadableStream, 'stderr');
   const code = await new Promise<number>((resolve) => {
-    child.on('error', (err) => { log.write(`${new Date().toISOString()} supervisor cannot start: ${err.message}\n`); resolve(127); });
+    child.on('error', (err) => { log.write(lines('supervisor', [`cannot start: ${err.message}`])); resolve(127); });
     child.on('close', (c, signal) => resolve(c ?? (signal ? 128 : 1)));
   });
-  log.write(`${new Date().toISOString()} supervisor container exited with status ${code}\n`);
+  log.write(lines('supervisor', [`container exited with status ${code}`]));
   writeFileSync(paths.supervisorExit(name), `${code}\n`);
   rmSync(paths.supervisorPid(name), { force: true });
   return code;

@@ -4,7 +4,7 @@ import {
   compileGrep, escapeLine, formatRecord, LineSplitter, matches, parseDuration, Ring, type LogRecord,
 } from '../../lib/ts/log-ring.js';
 import { LogHub, streamReader } from '../../lib/ts/log-fanout.js';
-import { parseSupervisorLine } from '../../lib/ts/log-follow.js';
+import { formatSupervisorLine, linesLost, parseSupervisorLine } from '../../lib/ts/supervisor-line.js';
 import { logQuery } from '../../lib/ts/log-control.js';
 import { logsRequestFrom } from '../../lib/ts/cmd-logs.js';
 
@@ -59,12 +59,24 @@ t.test('filters, durations, regexes and the text form', async (t) => {
   t.equal(formatRecord(rec(null, 'up', { source: 'agent' })), '2026-11-26T12:00:00.000Z - - agent: up');
 });
 
-t.test('supervisor lines parse into stream and text', async (t) => {
-  t.same(parseSupervisorLine('2026-11-26T12:00:00.123Z stdout hello world'), { time: '2026-11-26T12:00:00.123Z', stream: 'stdout', text: 'hello world' });
-  t.same(parseSupervisorLine('2026-11-26T12:00:00.123Z stderr '), { time: '2026-11-26T12:00:00.123Z', stream: 'stderr', text: '' });
-  t.same(parseSupervisorLine('2026-11-26T12:00:00.123Z supervisor container exited with status 0'),
-    { time: '2026-11-26T12:00:00.123Z', stream: null, text: 'supervisor: container exited with status 0' });
-  t.same(parseSupervisorLine('garbage'), { time: null, stream: null, text: 'garbage' });
+t.test('supervisor lines parse into sequence, stream and text; old unnumbered lines still parse', async (t) => {
+  const at = '2026-11-26T12:00:00.123Z';
+  t.same(parseSupervisorLine(`${at} 7 stdout hello world`), { time: at, seq: 7, stream: 'stdout', text: 'hello world' });
+  t.same(parseSupervisorLine(`${at} 8 stderr `), { time: at, seq: 8, stream: 'stderr', text: '' });
+  t.same(parseSupervisorLine(`${at} 9 supervisor container exited with status 0`),
+    { time: at, seq: 9, stream: null, text: 'supervisor: container exited with status 0' });
+  t.same(parseSupervisorLine(`${at} stdout 12 apples`), { time: at, seq: null, stream: 'stdout', text: '12 apples' });
+  t.same(parseSupervisorLine(`${at} stdout`), { time: at, seq: null, stream: 'stdout', text: '' });
+  t.same(parseSupervisorLine('garbage'), { time: null, seq: null, stream: null, text: 'garbage' });
+  t.same(parseSupervisorLine(formatSupervisorLine(at, 3, 'stdout', '4 stdout x').trimEnd()), { time: at, seq: 3, stream: 'stdout', text: '4 stdout x' });
+});
+
+t.test('lines lost between two sequence numbers; a lower number is a restart, not a loss', async (t) => {
+  t.equal(linesLost(null, 5), 0);
+  t.equal(linesLost(4, 5), 0);
+  t.equal(linesLost(4, 10), 5);
+  t.equal(linesLost(10, 1), 0);
+  t.equal(linesLost(10, null), 0);
 });
 
 t.test('hub: rings per service and ship-wide stay bounded; tail filters', async (t) => {
@@ -92,6 +104,8 @@ t.test('a reader that falls behind loses lines with one counted gap, and never b
   };
   hub.subscribe(streamReader('s', out, { service: '/a' }, (r) => JSON.stringify(r) + '\n', 1000));
   for (let i = 0; i < 200; i++) hub.emit(rec('/a', `line ${i} ${'z'.repeat(50)}`));
+  // A gap record from upstream (the follower lost 40 lines) dropped here adds its count, not 1.
+  hub.emit({ ...rec('/a', '[gap] 40 log lines dropped: upstream fell behind'), gap: 40 });
   hub.emit(rec('/b', 'other service'));
   t.equal(hub.tail({ service: '/a' }, 1000).length, 100, 'the ring got every line regardless');
   await release();
@@ -100,7 +114,7 @@ t.test('a reader that falls behind loses lines with one counted gap, and never b
   const lines = got.slice(0, -1);
   t.ok(lines.length > 0 && lines.length < 200, `only ${lines.length} of 200 reached the stuck reader`);
   t.notOk(lines.some((r) => r.service === '/b'), 'filter applies');
-  t.equal(gap.gap, 200 - lines.length, 'once it caught up, a gap record counts what it missed');
+  t.equal(gap.gap, 240 - lines.length, 'once it caught up, a gap record counts what it missed, upstream gaps included');
   t.match(gap.line, /^\[gap\] \d+ log lines dropped/);
   written.length = 0;
   hub.emit(rec('/a', 'after'));
