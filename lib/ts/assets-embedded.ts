@@ -1,8 +1,8 @@
 // The compiled binary carries lib/sh, buildpacks, lxc, lib/templates and lib/dashboard as
 // one tar (made by `make`); this unpacks it once per content hash under the
-// ship's root (ROOT/assets/<hash>), keeping file modes.
+// ship's root (ROOT/assets/<hash>) or a cache folder, keeping file modes.
 import { createHash } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, normalize } from 'node:path';
 import { extract } from 'tar-stream';
@@ -49,17 +49,40 @@ export async function unpackAssets(tar: Buffer, rootDir: string): Promise<string
   return target;
 }
 
-/** --root from argv, else STARPHLEET_ROOT, else the default; a temp dir if that is not writable. */
+/**
+ * Where to unpack: ROOT/assets when the ship root (--root, else
+ * STARPHLEET_ROOT, else /var/starphleet) already exists or the command makes
+ * it (`ship run`, `ship build-base`), so a ship carries its own copy;
+ * otherwise a cache folder, so that a command given a root that is not there
+ * (a typo) creates nothing under it.
+ */
 export function assetsHome(argv: string[], env: NodeJS.ProcessEnv): string {
+  const makesRoot = argv[0] === 'ship' && (argv[1] === 'run' || argv[1] === 'build-base');
   let root = env.STARPHLEET_ROOT || '/var/starphleet';
   for (let i = 0; i < argv.length; i++) {
     if (argv[i] === '--root' && argv[i + 1]) root = argv[i + 1];
     else if (argv[i].startsWith('--root=')) root = argv[i].slice('--root='.length);
   }
+  const uid = process.getuid?.() ?? -1;
+  const candidates = [
+    makesRoot || isDirectory(root) ? root : null,
+    uid === 0 ? '/var/cache/starphleet' : join(env.XDG_CACHE_HOME || join(env.HOME || tmpdir(), '.cache'), 'starphleet'),
+    join(tmpdir(), `starphleet-${uid}`),
+  ];
+  for (const home of candidates) {
+    if (home === null) continue;
+    try {
+      mkdirSync(join(home, 'assets'), { recursive: true });
+      return home;
+    } catch { /* not writable: the next one */ }
+  }
+  throw new Error(`cannot unpack the binary's scripts: none of ${candidates.filter(Boolean).join(', ')} is writable`);
+}
+
+function isDirectory(path: string): boolean {
   try {
-    mkdirSync(join(root, 'assets'), { recursive: true });
-    return root;
+    return statSync(path).isDirectory();
   } catch {
-    return join(tmpdir(), `starphleet-${process.getuid?.() ?? 'user'}`);
+    return false;
   }
 }

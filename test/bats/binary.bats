@@ -42,6 +42,8 @@ teardown_file() {
   run ./starphleet status --root "$SP_TMP/nowhere"
   [ "$status" -eq 1 ]
   [[ "$output" == *"no ship agent is running"* ]]
+  # A root that is not there (a typo) is not created by a command that only reads it.
+  [ ! -e "$SP_TMP/nowhere" ]
 }
 
 @test "the binary alone serves a Python and a Procfile service end to end" {

@@ -40,6 +40,16 @@ wait_file() {
   return 1
 }
 
+# wait_logged REGEX [SERVICE]: until a line matching REGEX is in the ship's logs (the follower polls).
+wait_logged() {
+  for _ in $(seq 1 100); do
+    sp logs ${2:+"$2"} --lines 1 --grep "$1" | grep -q . && return 0
+    sleep 0.2
+  done
+  echo "no log line matching '$1' within 20 s" >&2
+  return 1
+}
+
 @test "logs --follow shows a line written after it started, for the right service only" {
   sp logs /log --follow >"$SP_TMP/follow.out" 2>&1 &
   pid=$!
@@ -61,7 +71,8 @@ wait_file() {
 @test "--grep filters, --lines bounds, stderr is labelled, the whole ship is the default" {
   curl -fsS "http://127.0.0.1:$SP_PORT/log/err?m=GREP-ME-stderr" >/dev/null
   curl -fsS "http://127.0.0.1:$SP_PORT/other/say?m=GREP-ME-other" >/dev/null
-  sleep 1
+  wait_logged 'GREP-ME-stderr$' /log
+  wait_logged 'GREP-ME-other$' /other
   run sp logs /log --grep 'GREP-ME'
   [ "$status" -eq 0 ]
   [ "${#lines[@]}" -eq 1 ]
@@ -95,7 +106,7 @@ wait_file() {
 @test "a 40 KiB line is split into 16 KiB pieces, binary is escaped" {
   curl -fsS "http://127.0.0.1:$SP_PORT/log/long" >/dev/null
   curl -fsS "http://127.0.0.1:$SP_PORT/log/binary" >/dev/null
-  sleep 1
+  wait_logged 'BIN:.*:END$' /log
   run sp logs /log --json --grep 'LONG|^y+(END)?$|BIN:'
   echo "$output" | node -e '
     const recs = require("fs").readFileSync(0, "utf8").trim().split("\n").map((l) => JSON.parse(l));
