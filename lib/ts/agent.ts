@@ -14,6 +14,7 @@ import {
 import { serveControl } from './control-server.js';
 import { describeCheck, probe, waitHealthy } from './healthcheck.js';
 import { describeExit } from './exit-reason.js';
+import { cleanBuildLeftovers } from './build-leftovers.js';
 import { HoldProxy, type HoldTarget } from './hold-proxy.js';
 import { afterFailure, describeRetry, due, type RetryState } from './retry-backoff.js';
 import { scanHeadquarters, type FoundService } from './hq-scan.js';
@@ -139,6 +140,9 @@ export class Agent {
     ]);
     if (bridgeOut.includes('created')) writeFileSync(join(p.run, 'bridge-created'), `${this.config.bridge} ${this.config.subnet}\n`);
     await ensureBase(p, assets().lxc, this.config.base, (l) => this.log('agent', null, l));
+    // A build the previous agent did not finish (killed mid-build): its work
+    // folder, ENV_DIR tmpfs and build container go; the poll builds it again.
+    for (const what of await cleanBuildLeftovers(p, assets().sh)) this.log('agent', null, `removed ${what} left by an unfinished build`);
     await this.reconcile();
     await this.applyRoutes(true);
     // Every container's output flows into the log stream from here on.
