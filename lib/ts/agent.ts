@@ -15,6 +15,7 @@ import { serveControl } from './control-server.js';
 import { describeCheck, probe, waitHealthy } from './healthcheck.js';
 import { describeExit } from './exit-reason.js';
 import { cleanBuildLeftovers } from './build-leftovers.js';
+import { removeContainerLog } from './container-logs.js';
 import { HoldProxy, type HoldTarget } from './hold-proxy.js';
 import { afterFailure, describeRetry, due, type RetryState } from './retry-backoff.js';
 import { scanHeadquarters, type FoundService } from './hq-scan.js';
@@ -439,6 +440,7 @@ export class Agent {
         shDir: assets().sh, lxcDir: assets().lxc,
       });
       await runOrThrow('ip', ['neigh', 'flush', 'to', ip, 'dev', this.config.bridge]).catch(() => undefined);
+      removeContainerLog(this.paths, name); // an old container's, same name (seq restarts after ship down)
       this.follower.follow(name, s.path, true);
       startSupervised(this.paths, this.config.root, name, this.secrets.exportLines());
       this.log('agent', s.path, `started ${name} at ${ip}:${orders.port}`);
@@ -562,6 +564,7 @@ export class Agent {
     await destroyContainer(this.paths, assets().sh, c.name).catch((e: Error) => this.log('agent', c.servicePath, e.message));
     rmSync(this.paths.supervisorExit(c.name), { force: true });
     this.follower.unfollow(c.name);
+    removeContainerLog(this.paths, c.name);
     this.healthSeen.delete(c.name);
     delete this.state.containers[c.name];
     this.save();
