@@ -15,7 +15,7 @@ import { serveControl } from './control-server.js';
 import { describeCheck, probe, waitHealthy } from './healthcheck.js';
 import { describeExit } from './exit-reason.js';
 import { cleanBuildLeftovers } from './build-leftovers.js';
-import { removeContainerLog } from './container-logs.js';
+import { removeContainerLog, removeOrphanLogs } from './container-logs.js';
 import { HoldProxy, type HoldTarget } from './hold-proxy.js';
 import { afterFailure, describeRetry, due, type RetryState } from './retry-backoff.js';
 import { scanHeadquarters, type FoundService } from './hq-scan.js';
@@ -145,6 +145,7 @@ export class Agent {
     // folder, ENV_DIR tmpfs and build container go; the poll builds it again.
     for (const what of await cleanBuildLeftovers(p, assets().sh)) this.log('agent', null, `removed ${what} left by an unfinished build`);
     await this.reconcile();
+    removeOrphanLogs(p, new Set(Object.keys(this.state.containers)));
     await this.applyRoutes(true);
     // Every container's output flows into the log stream from here on.
     for (const c of Object.values(this.state.containers)) this.follower.follow(c.name, c.servicePath, false);
