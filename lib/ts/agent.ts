@@ -306,7 +306,8 @@ export class Agent {
     const orders = s.orders;
     if (!orders || s.ordersError) return;
     let commit: string;
-    const retryKey = `${s.path} ${orders.autodeploy.url}`;
+    // The ref is part of the key: fixing a mistyped branch in the orders is tried at once, not after the backoff.
+    const retryKey = `${s.path} ${orders.autodeploy.url}#${orders.autodeploy.ref ?? ''}`;
     if (!due(this.fetchRetry.get(retryKey), Date.now())) return;
     try {
       commit = await syncRepo(assets().sh, orders.autodeploy, this.paths.repo(s.id), this.gitEnv());
