@@ -29,3 +29,16 @@ teardown() {
   [ "$status" -eq 0 ]
   [[ "$output" == *"usage: starphleet remove ship"* ]]
 }
+
+@test "version --help shows its usage; version with junk after it is a usage error" {
+  run "$STARPHLEET" version --help
+  [ "$status" -eq 0 ]
+  [ "$output" = "usage: starphleet version" ]
+  run "$STARPHLEET" version --bogus
+  [ "$status" -eq 2 ]
+  run "$STARPHLEET" version extra
+  [ "$status" -eq 2 ]
+  run "$STARPHLEET" --version
+  [ "$status" -eq 0 ]
+  [[ "$output" == "starphleet "* ]]
+}
