@@ -8,9 +8,14 @@ import type { ControlRequest, ShipStream, ShipTransport } from './transport.js';
 
 export class LogsFailure extends Error {}
 
+/** A service path as typed, URL style: `/api/` (or `/api//`) names the service at `/api`. */
+export function servicePathArg(path: string): string {
+  return path.length > 1 ? path.replace(/\/+$/, '') || '/' : path;
+}
+
 export function logsRequestFrom(flags: Flags, positionals: string[]): ControlRequest {
   if (positionals.length > 1) throw new UsageError(`logs: one SERVICE_PATH at most, got '${positionals[1]}' too`);
-  const service = positionals[0];
+  const service = positionals[0] === undefined ? undefined : servicePathArg(positionals[0]);
   if (service !== undefined && !service.startsWith('/')) throw new UsageError(`logs: SERVICE_PATH must start with "/", got '${service}'`);
   const req: ControlRequest = { cmd: 'logs' };
   if (service) req.service = service;

@@ -224,6 +224,11 @@ wait_logged() {
   [ "$status" -eq 1 ]
   run sp attach
   [ "$status" -eq 2 ]
+  # A trailing slash names the same service, as in a URL.
+  run sp attach /log/ -- true
+  [ "$status" -eq 0 ]
+  run sp logs /log/ --lines 1
+  [ "$status" -eq 0 ]
 }
 
 @test "a container finds its own name in its /etc/hosts (no DNS wait: Python's http.server looks it up)" {

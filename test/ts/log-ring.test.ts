@@ -134,4 +134,7 @@ t.test('log queries: unknown service, bad regex, bad duration', async (t) => {
   t.throws(() => logsRequestFrom({}, ['api']), { message: /must start with/ });
   t.throws(() => logsRequestFrom({}, ['/a', '/b']), { message: /one SERVICE_PATH at most/ });
   t.same(logsRequestFrom({ follow: true }, ['/a']), { cmd: 'logs', service: '/a', lines: 10 });
+  t.same(logsRequestFrom({}, ['/api/v2/']), { cmd: 'logs', service: '/api/v2' }, 'a trailing slash names the same service, as in a URL');
+  t.same(logsRequestFrom({}, ['/']), { cmd: 'logs', service: '/' });
+  t.same(logsRequestFrom({}, ['//']), { cmd: 'logs', service: '/' });
 });
