@@ -37,6 +37,15 @@ export function logsRequestFrom(flags: Flags, positionals: string[]): ControlReq
   return req;
 }
 
+/**
+ * A tail in time order: a container's lines reach the agent a poll after
+ * their supervisor stamped them, so the ring holds them after agent lines
+ * stamped later. Stable: lines with the same time keep their order.
+ */
+export function inTimeOrder(records: LogRecord[]): LogRecord[] {
+  return records.map((r, i) => ({ r, i })).sort((a, b) => a.r.time.localeCompare(b.r.time) || a.i - b.i).map((x) => x.r);
+}
+
 export async function logs(transport: ShipTransport, flags: Flags, positionals: string[]): Promise<number> {
   const req = logsRequestFrom(flags, positionals);
   // Records that arrive together are written together (one write per batch).
@@ -64,7 +73,7 @@ export async function logs(transport: ShipTransport, flags: Flags, positionals: 
   if (!flags.follow) {
     const res = await transport.request(req);
     if (!res.ok) throw new LogsFailure(res.error ?? 'logs failed');
-    for (const r of res.records as LogRecord[]) print(r);
+    for (const r of inTimeOrder(res.records as LogRecord[])) print(r);
     return 0;
   }
   let failure: string | null = null;
