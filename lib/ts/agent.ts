@@ -78,6 +78,8 @@ export class Agent {
   private restartAt = new Map<string, number>();
   private health = new Map<string, { at: number; failures: number; last: string }>();
   private drainTimers = new Map<string, NodeJS.Timeout>();
+  /** This start created the ship's bridge (abortStart removes it again). */
+  private bridgeCreatedNow = false;
   /** Phleet secrets on this ship (ROOT/secrets): the ship key pair, the sealed set, trusted admirals. */
   readonly secrets: ShipSecrets;
   private watchRunning: Promise<void> | null = null;
@@ -139,7 +141,10 @@ export class Agent {
     const bridgeOut = await runOrThrow(`${assets().sh}/bridge-up`, [
       this.config.bridge, `${this.subnet.gateway}/${this.subnet.prefix}`, this.config.nat ? 'on' : 'off', this.config.subnet,
     ]);
-    if (bridgeOut.includes('created')) writeFileSync(join(p.run, 'bridge-created'), `${this.config.bridge} ${this.config.subnet}\n`);
+    if (bridgeOut.includes('created')) {
+      writeFileSync(join(p.run, 'bridge-created'), `${this.config.bridge} ${this.config.subnet}\n`);
+      this.bridgeCreatedNow = true;
+    }
     await ensureBase(p, assets().lxc, this.config.base, (l) => this.log('agent', null, l));
     // A build the previous agent did not finish (killed mid-build): its work
     // folder, ENV_DIR tmpfs and build container go; the poll builds it again.
@@ -172,6 +177,18 @@ export class Agent {
       });
       this.wake = null;
     }
+  }
+
+  /**
+   * start() failed (e.g. nginx cannot bind the port): stop, and remove the
+   * bridge this start created if no container uses it, so a ship that never
+   * came up leaves no bridge on the host.
+   */
+  async abortStart(): Promise<void> {
+    await this.stop();
+    if (!this.bridgeCreatedNow || Object.keys(this.state.containers).length > 0) return;
+    await runOrThrow(`${assets().sh}/bridge-down`, [this.config.bridge, this.config.subnet]);
+    rmSync(join(this.paths.run, 'bridge-created'), { force: true });
   }
 
   /** Stop the agent only: containers and nginx keep serving. */
