@@ -14,6 +14,8 @@ import {
 import { serveControl } from './control-server.js';
 import { describeCheck, probe, waitHealthy } from './healthcheck.js';
 import { describeExit } from './exit-reason.js';
+import { cleanBuildLeftovers } from './build-leftovers.js';
+import { removeContainerLog, removeOrphanLogs } from './container-logs.js';
 import { HoldProxy, type HoldTarget } from './hold-proxy.js';
 import { afterFailure, describeRetry, due, type RetryState } from './retry-backoff.js';
 import { scanHeadquarters, type FoundService } from './hq-scan.js';
@@ -76,6 +78,8 @@ export class Agent {
   private restartAt = new Map<string, number>();
   private health = new Map<string, { at: number; failures: number; last: string }>();
   private drainTimers = new Map<string, NodeJS.Timeout>();
+  /** This start created the ship's bridge (abortStart removes it again). */
+  private bridgeCreatedNow = false;
   /** Phleet secrets on this ship (ROOT/secrets): the ship key pair, the sealed set, trusted admirals. */
   readonly secrets: ShipSecrets;
   private watchRunning: Promise<void> | null = null;
@@ -137,9 +141,16 @@ export class Agent {
     const bridgeOut = await runOrThrow(`${assets().sh}/bridge-up`, [
       this.config.bridge, `${this.subnet.gateway}/${this.subnet.prefix}`, this.config.nat ? 'on' : 'off', this.config.subnet,
     ]);
-    if (bridgeOut.includes('created')) writeFileSync(join(p.run, 'bridge-created'), `${this.config.bridge} ${this.config.subnet}\n`);
+    if (bridgeOut.includes('created')) {
+      writeFileSync(join(p.run, 'bridge-created'), `${this.config.bridge} ${this.config.subnet}\n`);
+      this.bridgeCreatedNow = true;
+    }
     await ensureBase(p, assets().lxc, this.config.base, (l) => this.log('agent', null, l));
+    // A build the previous agent did not finish (killed mid-build): its work
+    // folder, ENV_DIR tmpfs and build container go; the poll builds it again.
+    for (const what of await cleanBuildLeftovers(p, assets().sh)) this.log('agent', null, `removed ${what} left by an unfinished build`);
     await this.reconcile();
+    removeOrphanLogs(p, new Set(Object.keys(this.state.containers)));
     await this.applyRoutes(true);
     // Every container's output flows into the log stream from here on.
     for (const c of Object.values(this.state.containers)) this.follower.follow(c.name, c.servicePath, false);
@@ -166,6 +177,18 @@ export class Agent {
       });
       this.wake = null;
     }
+  }
+
+  /**
+   * start() failed (e.g. nginx cannot bind the port): stop, and remove the
+   * bridge this start created if no container uses it, so a ship that never
+   * came up leaves no bridge on the host.
+   */
+  async abortStart(): Promise<void> {
+    await this.stop();
+    if (!this.bridgeCreatedNow || Object.keys(this.state.containers).length > 0) return;
+    await runOrThrow(`${assets().sh}/bridge-down`, [this.config.bridge, this.config.subnet]);
+    rmSync(join(this.paths.run, 'bridge-created'), { force: true });
   }
 
   /** Stop the agent only: containers and nginx keep serving. */
@@ -300,7 +323,8 @@ export class Agent {
     const orders = s.orders;
     if (!orders || s.ordersError) return;
     let commit: string;
-    const retryKey = `${s.path} ${orders.autodeploy.url}`;
+    // The ref is part of the key: fixing a mistyped branch in the orders is tried at once, not after the backoff.
+    const retryKey = `${s.path} ${orders.autodeploy.url}#${orders.autodeploy.ref ?? ''}`;
     if (!due(this.fetchRetry.get(retryKey), Date.now())) return;
     try {
       commit = await syncRepo(assets().sh, orders.autodeploy, this.paths.repo(s.id), this.gitEnv());
@@ -435,6 +459,7 @@ export class Agent {
         shDir: assets().sh, lxcDir: assets().lxc,
       });
       await runOrThrow('ip', ['neigh', 'flush', 'to', ip, 'dev', this.config.bridge]).catch(() => undefined);
+      removeContainerLog(this.paths, name); // an old container's, same name (seq restarts after ship down)
       this.follower.follow(name, s.path, true);
       startSupervised(this.paths, this.config.root, name, this.secrets.exportLines());
       this.log('agent', s.path, `started ${name} at ${ip}:${orders.port}`);
@@ -558,6 +583,7 @@ export class Agent {
     await destroyContainer(this.paths, assets().sh, c.name).catch((e: Error) => this.log('agent', c.servicePath, e.message));
     rmSync(this.paths.supervisorExit(c.name), { force: true });
     this.follower.unfollow(c.name);
+    removeContainerLog(this.paths, c.name);
     this.healthSeen.delete(c.name);
     delete this.state.containers[c.name];
     this.save();

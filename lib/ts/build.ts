@@ -2,7 +2,7 @@
 // command), in a one-shot build container. A slug is kept per commit, so a
 // change of orders or a rollback to a built commit never rebuilds.
 import { randomBytes } from 'node:crypto';
-import { chownSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { chownSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { APP_UID, destroyContainer, prepareBuildContainer } from './container.js';
 import { CappedLog } from './capped-log.js';
@@ -142,6 +142,29 @@ export function pruneSlugs(paths: ShipPaths, serviceId: string, inUse: Set<strin
   for (const old of slugs.slice(keep)) {
     rmSync(paths.slug(serviceId, old.commit), { recursive: true, force: true });
     removed.push(old.commit);
+  }
+  pruneBuildLogs(paths, serviceId, keep);
+  return removed;
+}
+
+/**
+ * Build logs (one per commit built) go with their slugs: kept for the slugs
+ * still on the ship, and for the newest `keep` builds that made none (failed).
+ */
+export function pruneBuildLogs(paths: ShipPaths, serviceId: string, keep: number): string[] {
+  if (!existsSync(paths.logs)) return [];
+  const slugDir = dirname(paths.slug(serviceId, 'x'));
+  const kept = new Set((existsSync(slugDir) ? readdirSync(slugDir) : []).map((c) => c.slice(0, 8)));
+  const prefix = `build-${serviceId}-`;
+  const logs = readdirSync(paths.logs)
+    .filter((f) => f.startsWith(prefix) && /^[0-9a-f]{8}\.log$/.test(f.slice(prefix.length)))
+    .map((f) => ({ f, commit8: f.slice(prefix.length, prefix.length + 8), at: statSync(join(paths.logs, f)).mtimeMs }))
+    .filter((x) => !kept.has(x.commit8))
+    .sort((a, b) => b.at - a.at);
+  const removed: string[] = [];
+  for (const old of logs.slice(keep)) {
+    rmSync(join(paths.logs, old.f), { force: true });
+    removed.push(old.f);
   }
   return removed;
 }

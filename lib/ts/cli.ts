@@ -93,9 +93,13 @@ async function dispatch(argv: string[]): Promise<number> {
       return 0;
     }
     case 'version':
-    case '--version':
+    case '--version': {
+      // `version --help` shows its usage; anything else after it is a usage error.
+      const { positionals } = parse('version', rest, {});
+      noPositionals('version', positionals);
       process.stdout.write(`starphleet ${VERSION}\n`);
       return 0;
+    }
     case 'status':
       return status(rest);
     case 'nudge': {

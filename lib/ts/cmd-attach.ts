@@ -26,7 +26,9 @@ export async function attach(transport: ShipTransport, root: string, service: st
   const res = await transport.request({ cmd: 'status' });
   if (!res.ok) throw new AttachFailure(res.error ?? 'status failed');
   const status = res as unknown as ShipStatus;
-  const s = status.services.find((x) => x.path === service);
+  // `/api/` names the service at `/api`, as in a URL.
+  const wanted = service.length > 1 ? service.replace(/\/+$/, '') || '/' : service;
+  const s = status.services.find((x) => x.path === wanted);
   if (!s) throw new AttachFailure(`no service at ${service} on this ship`);
   if (!s.container) throw new AttachFailure(`service ${service} has no serving container (state ${s.state}${s.error ? `: ${s.error}` : ''})`);
   if (process.getuid?.() !== 0) throw new AttachFailure('attach needs root (lxc-attach)');

@@ -8,9 +8,14 @@ import type { ControlRequest, ShipStream, ShipTransport } from './transport.js';
 
 export class LogsFailure extends Error {}
 
+/** A service path as typed, URL style: `/api/` (or `/api//`) names the service at `/api`. */
+export function servicePathArg(path: string): string {
+  return path.length > 1 ? path.replace(/\/+$/, '') || '/' : path;
+}
+
 export function logsRequestFrom(flags: Flags, positionals: string[]): ControlRequest {
   if (positionals.length > 1) throw new UsageError(`logs: one SERVICE_PATH at most, got '${positionals[1]}' too`);
-  const service = positionals[0];
+  const service = positionals[0] === undefined ? undefined : servicePathArg(positionals[0]);
   if (service !== undefined && !service.startsWith('/')) throw new UsageError(`logs: SERVICE_PATH must start with "/", got '${service}'`);
   const req: ControlRequest = { cmd: 'logs' };
   if (service) req.service = service;
@@ -30,6 +35,15 @@ export function logsRequestFrom(flags: Flags, positionals: string[]): ControlReq
     req.since = flags.since;
   }
   return req;
+}
+
+/**
+ * A tail in time order: a container's lines reach the agent a poll after
+ * their supervisor stamped them, so the ring holds them after agent lines
+ * stamped later. Stable: lines with the same time keep their order.
+ */
+export function inTimeOrder(records: LogRecord[]): LogRecord[] {
+  return records.map((r, i) => ({ r, i })).sort((a, b) => a.r.time.localeCompare(b.r.time) || a.i - b.i).map((x) => x.r);
 }
 
 export async function logs(transport: ShipTransport, flags: Flags, positionals: string[]): Promise<number> {
@@ -59,7 +73,7 @@ export async function logs(transport: ShipTransport, flags: Flags, positionals: 
   if (!flags.follow) {
     const res = await transport.request(req);
     if (!res.ok) throw new LogsFailure(res.error ?? 'logs failed');
-    for (const r of res.records as LogRecord[]) print(r);
+    for (const r of inTimeOrder(res.records as LogRecord[])) print(r);
     return 0;
   }
   let failure: string | null = null;

@@ -5,6 +5,7 @@ import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { assets } from './assets.js';
 import { destroyContainer, pidAlive, readPid } from './container.js';
+import { cleanBuildLeftovers } from './build-leftovers.js';
 import { stopNginx } from './nginx.js';
 import { shipPaths } from './paths.js';
 import { runOrThrow } from './sh.js';
@@ -44,6 +45,8 @@ export async function shipDown(root: string): Promise<number> {
       removed += 1;
     }
   }
+  // A build cut short by the agent's stop leaves its ENV_DIR tmpfs mounted.
+  await cleanBuildLeftovers(paths, assets().sh);
   // Supervisors end with their containers; any left (a container that never
   // started) are stopped here.
   if (existsSync(paths.supervisors)) {

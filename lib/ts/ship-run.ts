@@ -27,7 +27,12 @@ export async function runShip(config: ShipConfig): Promise<number> {
     process.on('SIGTERM', () => stop('SIGTERM'));
     process.on('SIGINT', () => stop('SIGINT'));
   });
-  await agent.start();
+  try {
+    await agent.start();
+  } catch (err) {
+    await agent.abortStart().catch(() => undefined);
+    throw err;
+  }
   void agent.run();
   const code = await done;
   setImmediate(() => process.exit(code)); // supervisors are detached; nothing else to wait for

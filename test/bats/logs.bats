@@ -224,6 +224,11 @@ wait_logged() {
   [ "$status" -eq 1 ]
   run sp attach
   [ "$status" -eq 2 ]
+  # A trailing slash names the same service, as in a URL.
+  run sp attach /log/ -- true
+  [ "$status" -eq 0 ]
+  run sp logs /log/ --lines 1
+  [ "$status" -eq 0 ]
 }
 
 @test "a container finds its own name in its /etc/hosts (no DNS wait: Python's http.server looks it up)" {
@@ -259,4 +264,34 @@ wait_logged() {
   last_v1=$(grep -n 'tick logger v1' "$SP_TMP/roll.out" | tail -1 | cut -d: -f1)
   first_v2=$(grep -n 'tick logger v2' "$SP_TMP/roll.out" | head -1 | cut -d: -f1)
   [ "$last_v1" -gt "$first_v2" ]
+}
+
+@test "a removed container's log file goes with it; a new container never shows an old log of the same name" {
+  # The rollover above drained /log's first container (4 s): its log goes with it.
+  deadline=$((SECONDS + 40))
+  while :; do
+    orphans=""
+    for f in "$SP_ROOT"/logs/*.log; do
+      name=$(basename "$f" .log)
+      case "$name" in build-*) continue ;; esac
+      [ -d "$SP_ROOT/containers/$name" ] || orphans="$orphans $name"
+    done
+    [ -z "$orphans" ] && break
+    [ "$SECONDS" -lt "$deadline" ] || { echo "logs of removed containers left:$orphans" >&2; return 1; }
+    sleep 0.5
+  done
+  # After `ship down` the container sequence starts over, so a new container
+  # can get an old one's name: its log must start empty.
+  seq=$(node -e 'console.log(JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")).seq)' "$SP_ROOT/state.json")
+  other=$(sp status --json | node -e 'const d=JSON.parse(require("fs").readFileSync(0,"utf8"));console.log(d.services.find(s=>s.path==="/other").container)')
+  next="${other%-*}-$((seq + 1))"
+  printf '%s 1 stdout stale line of an old container\n' "$(date -u +%Y-%m-%dT%H:%M:%S.000Z)" >"$SP_ROOT/logs/$next.log"
+  sp_orders other 3000 logger "export STALE_CHECK=1"
+  sp_commit hq "other: new orders" >/dev/null
+  run sp_wait_status "^/other +online .*$next" 60
+  [ "$status" -eq 0 ]
+  wait_logged "^tick" /other
+  run sp logs /other --lines 5000
+  [[ "$output" == *"$next"* ]]
+  [[ "$output" != *"stale line of an old container"* ]]
 }

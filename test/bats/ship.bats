@@ -335,6 +335,23 @@ teardown_file() {
   ' "$output"
 }
 
+@test "orders naming a branch that does not exist: the fixed ref is fetched at the next HQ read, not after the backoff" {
+  mkdir -p "$SP_WORK/hq/pinned"
+  printf 'export PORT=3000\nautodeploy file://%s/api.git#nosuch\n' "$SP_REPOS" >"$SP_WORK/hq/pinned/orders"
+  sp_commit hq "pinned to a missing branch" >/dev/null
+  run sp_wait_status "/pinned .*no branch, tag or commit 'nosuch'.*\([4-9] failed tries since" 60
+  [ "$status" -eq 0 ]
+  next=$("$STARPHLEET" status --root "$SP_ROOT" --json | node -e 'const d=JSON.parse(require("fs").readFileSync(0,"utf8"));console.log(/next try at (\S+)/.exec(d.services.find(s=>s.path==="/pinned").retry)[1])')
+  printf 'export PORT=3000\nautodeploy file://%s/api.git#main\n' "$SP_REPOS" >"$SP_WORK/hq/pinned/orders"
+  sp_commit hq "pinned: the right branch" >/dev/null
+  run sp_wait_status "^/pinned +(building|starting|checking|online) .*api.git#main@" 30
+  [ "$status" -eq 0 ]
+  node -e 'if (Date.now() >= Date.parse(process.argv[1])) { console.error("fetched only when the backoff of the old ref ended: " + process.argv[1]); process.exit(1); }' "$next"
+  git -C "$SP_WORK/hq" rm -rq pinned
+  sp_commit hq "remove pinned" >/dev/null
+  run sp_wait_status "^/api " 30
+}
+
 @test "ship down stops nginx and leaves no container behind" {
   run sp_containers
   [ -n "$output" ]

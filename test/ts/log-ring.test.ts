@@ -6,7 +6,7 @@ import {
 import { LogHub, streamReader } from '../../lib/ts/log-fanout.js';
 import { formatSupervisorLine, linesLost, parseSupervisorLine } from '../../lib/ts/supervisor-line.js';
 import { logQuery } from '../../lib/ts/log-control.js';
-import { logsRequestFrom } from '../../lib/ts/cmd-logs.js';
+import { inTimeOrder, logsRequestFrom } from '../../lib/ts/cmd-logs.js';
 
 const rec = (service: string | null, line: string, extra: Partial<LogRecord> = {}): LogRecord => ({
   time: '2026-11-26T12:00:00.000Z', ship: 's', service, container: service ? 'c1' : null, source: 'app', line, ...extra,
@@ -134,4 +134,18 @@ t.test('log queries: unknown service, bad regex, bad duration', async (t) => {
   t.throws(() => logsRequestFrom({}, ['api']), { message: /must start with/ });
   t.throws(() => logsRequestFrom({}, ['/a', '/b']), { message: /one SERVICE_PATH at most/ });
   t.same(logsRequestFrom({ follow: true }, ['/a']), { cmd: 'logs', service: '/a', lines: 10 });
+  t.same(logsRequestFrom({}, ['/api/v2/']), { cmd: 'logs', service: '/api/v2' }, 'a trailing slash names the same service, as in a URL');
+  t.same(logsRequestFrom({}, ['/']), { cmd: 'logs', service: '/' });
+  t.same(logsRequestFrom({}, ['//']), { cmd: 'logs', service: '/' });
+});
+
+t.test('a tail is printed in time order; lines with the same time keep their order', async (t) => {
+  const r = (time: string, line: string): LogRecord => ({ time, ship: 's', service: '/a', container: null, source: 'agent', line });
+  const got = inTimeOrder([
+    r('2026-01-01T00:00:02.000Z', 'agent: serving c1'),
+    r('2026-01-01T00:00:01.000Z', 'app: listening'),
+    r('2026-01-01T00:00:01.000Z', 'app: second line, same ms'),
+    r('2026-01-01T00:00:03.000Z', 'agent: draining c0'),
+  ]);
+  t.same(got.map((x) => x.line), ['app: listening', 'app: second line, same ms', 'agent: serving c1', 'agent: draining c0']);
 });

@@ -51,3 +51,12 @@ t.test('readOrders: broken orders give a one-line reason', async (t) => {
     /autodeploy needs exactly one git URL \(got 0\)/);
   await t.rejects(readOrders(ordersFile('slow', 'sleep 30\n'), sh), /ran longer than 10 s/);
 });
+
+t.test('readOrders: what an orders file prints is not taken for exports (a changing echo must not change the hash)', async (t) => {
+  const text = (n: number): string => `echo "deploying, read number ${n}"\nprintf 'no newline: X=1'\nexport PORT=3000 GREETING=hi\nautodeploy file:///a.git\n`;
+  const a = await readOrders(ordersFile('echo-a', text(1)), sh);
+  const b = await readOrders(ordersFile('echo-b', text(2)), sh);
+  t.same([a.env.PORT, a.env.GREETING], ['3000', 'hi']);
+  t.same(Object.keys(a.env).filter((k) => /deploying|newline/.test(k)), [], 'no printed text in a variable name');
+  t.equal(a.hash, b.hash, 'the same exports give the same hash whatever was printed');
+});

@@ -48,3 +48,21 @@ t.test('repo-sync resolves branch, tag, sha and default branch to exact commits'
   await t.rejects(syncRepo(sh, { url, ref: 'nope' }, cache), /no branch, tag or commit 'nope'/);
   await t.rejects(syncRepo(sh, { url: `file://${dir}/missing.git` }, join(dir, 'c2.git')), /cannot fetch/);
 });
+
+t.test('a repo whose HEAD names a branch it does not have (git init --bare, then push main): #main deploys, no ref says what to write', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'resolve-head-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const env = { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@x.invalid', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@x.invalid' };
+  execFileSync('git', ['init', '-q', '--bare', join(dir, 'remote.git')]);
+  execFileSync('git', ['symbolic-ref', 'HEAD', 'refs/heads/master'], { cwd: join(dir, 'remote.git') });
+  execFileSync('git', ['init', '-q', '-b', 'main', join(dir, 'work')]);
+  writeFileSync(join(dir, 'work', 'f'), '1');
+  execFileSync('git', ['add', '-A'], { cwd: join(dir, 'work'), env });
+  execFileSync('git', ['commit', '-qm', 'one'], { cwd: join(dir, 'work'), env });
+  execFileSync('git', ['push', '-q', join(dir, 'remote.git'), 'main'], { cwd: join(dir, 'work'), env });
+  const one = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: join(dir, 'work') }).toString().trim();
+  const url = `file://${dir}/remote.git`;
+  t.equal(await syncRepo(sh, { url, ref: 'main' }, join(dir, 'cache.git')), one, 'a named branch resolves');
+  await t.rejects(syncRepo(sh, { url }, join(dir, 'cache2.git')),
+    /default branch \(HEAD\) of \S+ names a branch it does not have; name one: autodeploy .*remote\.git#BRANCH \(branches: main\)/);
+});
