@@ -339,6 +339,11 @@ EOF
   [ "$(status_of "$port" /.starphleet/static-web)" = 404 ]
   [ "$(status_of "$port" /.profile.d/x.sh)" = 404 ]
   [ "$(status_of "$port" /index.html)" = 200 ]
+  # nginx writes its access line after the answer is sent: wait for it.
+  for _ in $(seq 1 50); do
+    grep -q '"GET /index.html HTTP/1.1" 200' "$T/server.log" && break
+    sleep 0.1
+  done
   grep -q '"GET /index.html HTTP/1.1" 200' "$T/server.log"
 }
 

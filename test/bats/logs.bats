@@ -80,7 +80,12 @@ wait_logged() {
   run sp logs --grep 'GREP-ME-(stderr|other)$'
   [ "$status" -eq 0 ]
   [ "${#lines[@]}" -eq 2 ]
-  run sp logs /log --lines 3 --grep tick
+  # The logger ticks once a second: with more than 3 ticks logged, --lines 3 gives 3.
+  for _ in $(seq 1 100); do
+    [ "$(sp logs /log --lines 100 --grep '^tick' | wc -l)" -gt 3 ] && break
+    sleep 0.2
+  done
+  run sp logs /log --lines 3 --grep '^tick'
   [ "${#lines[@]}" -eq 3 ]
   run sp logs --json --lines 1 --grep 'GREP-ME-other'
   node -e 'const r=JSON.parse(process.argv[1]); if (r.service!=="/other"||r.source!=="app"||r.stream!=="stdout"||!r.container||!r.ship||!r.time) process.exit(1)' "$output"
