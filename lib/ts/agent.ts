@@ -16,6 +16,7 @@ import { describeCheck, probe, waitHealthy } from './healthcheck.js';
 import { describeExit } from './exit-reason.js';
 import { cleanBuildLeftovers } from './build-leftovers.js';
 import { removeContainerLog, removeOrphanLogs } from './container-logs.js';
+import { containerListenHint } from './listen-hint.js';
 import { HoldProxy, type HoldTarget } from './hold-proxy.js';
 import { afterFailure, describeRetry, due, type RetryState } from './retry-backoff.js';
 import { scanHeadquarters, type FoundService } from './hq-scan.js';
@@ -505,7 +506,12 @@ export class Agent {
       const inUse = new Set(Object.values(this.state.containers).filter((x) => x.serviceId === s.id).map((x) => x.commit));
       pruneSlugs(this.paths, s.id, inUse, KEEP_SLUGS);
     } catch (err) {
-      const msg = (err as Error).message;
+      let msg = (err as Error).message;
+      if (container && !switchAttempted && /ECONNREFUSED/.test(msg)) {
+        // Refused: say what the app listens on instead (127.0.0.1, another port).
+        const hint = await containerListenHint(this.paths.lxcpath, container.name, container.port).catch(() => null);
+        if (hint) msg = `${msg} (${hint})`;
+      }
       s.failedKey = key;
       s.failedCommit = commit;
       s.lastError = msg;

@@ -287,6 +287,15 @@ teardown_file() {
   echo "$output"
   [ "$status" -eq 0 ]
   [ "$(curl -s "http://127.0.0.1:$SP_PORT/api/")" = "$serving" ]
+
+  # An app that listens on 127.0.0.1 only is refused; the error says so.
+  rm "$SP_WORK/api/healthcheck"
+  sed -i 's/server.listen(Number(process.env.PORT), /server.listen(Number(process.env.PORT), "127.0.0.1", /' "$SP_WORK/api/server.js"
+  sp_commit api "listens on localhost only" >/dev/null
+  run sp_wait_status "/api +online .*error: healthcheck failed after 5 s: .*ECONNREFUSED \(the app listens on 127\.0\.0\.1:3000 only; it must listen on all interfaces" 120
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [ "$(curl -s "http://127.0.0.1:$SP_PORT/api/")" = "$serving" ]
   # The failed container is kept, stopped, for inspection.
   failed=$(node -e 'const s=require(process.argv[1]);console.log(Object.values(s.containers).filter(c=>c.state==="failed").map(c=>c.name).join(" "))' "$SP_ROOT/state.json")
   [ -n "$failed" ]
