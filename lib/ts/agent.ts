@@ -316,6 +316,7 @@ export class Agent {
       if (s.ordersError !== msg) this.log('agent', s.path, `orders skipped: ${msg}`);
       s.ordersError = msg;
       s.lastError = msg;
+      s.fetchRetry = undefined; // nothing is fetched until the orders read again: no "next try at"
       if (!s.serving) s.state = 'failed';
     }
   }

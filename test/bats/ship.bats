@@ -348,9 +348,15 @@ teardown_file() {
   mkdir -p "$SP_WORK/hq/pinned"
   printf 'export PORT=3000\nautodeploy file://%s/api.git#nosuch\n' "$SP_REPOS" >"$SP_WORK/hq/pinned/orders"
   sp_commit hq "pinned to a missing branch" >/dev/null
-  run sp_wait_status "/pinned .*no branch, tag or commit 'nosuch'.*\([4-9] failed tries since" 60
+  run sp_wait_status "/pinned .*no branch, tag or commit 'nosuch'.*\([5-9] failed tries since" 60
   [ "$status" -eq 0 ]
   next=$("$STARPHLEET" status --root "$SP_ROOT" --json | node -e 'const d=JSON.parse(require("fs").readFileSync(0,"utf8"));console.log(/next try at (\S+)/.exec(d.services.find(s=>s.path==="/pinned").retry)[1])')
+  # Orders that do not read fetch nothing: status promises no next try.
+  printf 'export PORT=3000\nif then\n' >"$SP_WORK/hq/pinned/orders"
+  sp_commit hq "pinned: broken orders" >/dev/null
+  run sp_wait_status "^/pinned .*pinned/orders: syntax error" 30
+  [ "$status" -eq 0 ]
+  [[ "$(echo "$output" | grep '^/pinned')" != *"next try at"* ]]
   printf 'export PORT=3000\nautodeploy file://%s/api.git#main\n' "$SP_REPOS" >"$SP_WORK/hq/pinned/orders"
   sp_commit hq "pinned: the right branch" >/dev/null
   run sp_wait_status "^/pinned +(building|starting|checking|online) .*api.git#main@" 30
