@@ -81,6 +81,8 @@ export class Agent {
   private drainTimers = new Map<string, NodeJS.Timeout>();
   /** This start created the ship's bridge (abortStart removes it again). */
   private bridgeCreatedNow = false;
+  /** start() got past the one-agent-per-root check. */
+  private ownsRoot = false;
   /** Phleet secrets on this ship (ROOT/secrets): the ship key pair, the sealed set, trusted admirals. */
   readonly secrets: ShipSecrets;
   private watchRunning: Promise<void> | null = null;
@@ -131,6 +133,7 @@ export class Agent {
       throw new Error(`another ship agent (pid ${other}) already runs with root ${p.root}`);
     }
     writeFileSync(p.agentPid, `${process.pid}\n`);
+    this.ownsRoot = true;
     this.secrets.ensureKey();
     // nginx workers run unprivileged and must be able to reach ROOT/nginx.
     chmodSync(p.root, statSync(p.root).mode | 0o011);
@@ -186,6 +189,8 @@ export class Agent {
    * came up leaves no bridge on the host.
    */
   async abortStart(): Promise<void> {
+    // Refused because another agent runs here: its sockets and bridge are not ours.
+    if (!this.ownsRoot) return;
     await this.stop();
     if (!this.bridgeCreatedNow || Object.keys(this.state.containers).length > 0) return;
     await runOrThrow(`${assets().sh}/bridge-down`, [this.config.bridge, this.config.subnet]);

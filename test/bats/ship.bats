@@ -69,6 +69,16 @@ teardown_file() {
   [ $(( (last - first) / 1000000 )) -ge 400 ]
 }
 
+@test "a second ship run on the same root is refused and leaves the running agent reachable" {
+  run "$STARPHLEET" ship run --root "$SP_ROOT" --headquarters "file://$SP_REPOS/hq.git" \
+    --port "$SP_PORT" --pulse 1 --bridge "$SP_BRIDGE" --subnet "$SP_SUBNET" --nat off
+  [ "$status" -eq 1 ]
+  [[ "$output" == *"another ship agent (pid "*") already runs with root $SP_ROOT"* ]]
+  run "$STARPHLEET" status --root "$SP_ROOT"
+  [ "$status" -eq 0 ]
+  [ -S "$SP_ROOT/run/control.sock" ]
+}
+
 @test "status lists both services online with repo and commit" {
   run "$STARPHLEET" status --root "$SP_ROOT"
   [ "$status" -eq 0 ]
