@@ -16,6 +16,7 @@ import { describeCheck, probe, waitHealthy } from './healthcheck.js';
 import { describeExit } from './exit-reason.js';
 import { cleanBuildLeftovers } from './build-leftovers.js';
 import { removeContainerLog, removeOrphanLogs } from './container-logs.js';
+import { containerListenHint } from './listen-hint.js';
 import { HoldProxy, type HoldTarget } from './hold-proxy.js';
 import { afterFailure, describeRetry, due, type RetryState } from './retry-backoff.js';
 import { scanHeadquarters, type FoundService } from './hq-scan.js';
@@ -80,6 +81,8 @@ export class Agent {
   private drainTimers = new Map<string, NodeJS.Timeout>();
   /** This start created the ship's bridge (abortStart removes it again). */
   private bridgeCreatedNow = false;
+  /** start() got past the one-agent-per-root check. */
+  private ownsRoot = false;
   /** Phleet secrets on this ship (ROOT/secrets): the ship key pair, the sealed set, trusted admirals. */
   readonly secrets: ShipSecrets;
   private watchRunning: Promise<void> | null = null;
@@ -130,6 +133,7 @@ export class Agent {
       throw new Error(`another ship agent (pid ${other}) already runs with root ${p.root}`);
     }
     writeFileSync(p.agentPid, `${process.pid}\n`);
+    this.ownsRoot = true;
     this.secrets.ensureKey();
     // nginx workers run unprivileged and must be able to reach ROOT/nginx.
     chmodSync(p.root, statSync(p.root).mode | 0o011);
@@ -185,6 +189,8 @@ export class Agent {
    * came up leaves no bridge on the host.
    */
   async abortStart(): Promise<void> {
+    // Refused because another agent runs here: its sockets and bridge are not ours.
+    if (!this.ownsRoot) return;
     await this.stop();
     if (!this.bridgeCreatedNow || Object.keys(this.state.containers).length > 0) return;
     await runOrThrow(`${assets().sh}/bridge-down`, [this.config.bridge, this.config.subnet]);
@@ -315,6 +321,7 @@ export class Agent {
       if (s.ordersError !== msg) this.log('agent', s.path, `orders skipped: ${msg}`);
       s.ordersError = msg;
       s.lastError = msg;
+      s.fetchRetry = undefined; // nothing is fetched until the orders read again: no "next try at"
       if (!s.serving) s.state = 'failed';
     }
   }
@@ -505,7 +512,12 @@ export class Agent {
       const inUse = new Set(Object.values(this.state.containers).filter((x) => x.serviceId === s.id).map((x) => x.commit));
       pruneSlugs(this.paths, s.id, inUse, KEEP_SLUGS);
     } catch (err) {
-      const msg = (err as Error).message;
+      let msg = (err as Error).message;
+      if (container && !switchAttempted && /ECONNREFUSED/.test(msg)) {
+        // Refused: say what the app listens on instead (127.0.0.1, another port).
+        const hint = await containerListenHint(this.paths.lxcpath, container.name, container.port).catch(() => null);
+        if (hint) msg = `${msg} (${hint})`;
+      }
       s.failedKey = key;
       s.failedCommit = commit;
       s.lastError = msg;

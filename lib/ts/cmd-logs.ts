@@ -86,11 +86,14 @@ export async function logs(transport: ShipTransport, flags: Flags, positionals: 
     if (msg.record) print(msg.record as LogRecord);
   });
   stream = s;
-  const stop = (): void => s.close();
+  let stoppedHere = false;
+  const stop = (): void => { stoppedHere = true; s.close(); };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
   await s.done;
   if (failure) throw new LogsFailure(failure);
+  // The agent went away (stopped or restarted): a script must not take that for a clean end.
+  if (!stoppedHere) throw new LogsFailure('the ship agent ended the log stream (it stopped or restarted); nothing more is followed');
   return 0;
 }
 

@@ -11,15 +11,27 @@ export function parseGitUrl(text: string): GitTarget {
   const trimmed = text.trim();
   if (trimmed === '') throw new Error('empty git URL');
   const hash = trimmed.lastIndexOf('#');
-  if (hash === -1) return { url: trimmed };
+  if (hash === -1) return { url: checkedUrl(trimmed) };
   const url = trimmed.slice(0, hash);
   const ref = trimmed.slice(hash + 1);
   if (url === '') throw new Error(`no URL before '#' in '${trimmed}'`);
-  if (ref === '') return { url };
+  if (ref === '') return { url: checkedUrl(url) };
   if (!/^[A-Za-z0-9._\/-]+$/.test(ref) || ref.includes('..') || ref.startsWith('-')) {
     throw new Error(`'${ref}' is not a valid branch, tag or sha`);
   }
-  return { url, ref };
+  return { url: checkedUrl(url), ref };
+}
+
+/**
+ * A URL git reads the same from any folder: scheme://…, [user@]host:path or
+ * an absolute path. `github.com/me/app` would be taken for a relative path
+ * (git: "does not appear to be a git repository"); say what to write instead.
+ */
+function checkedUrl(url: string): string {
+  if (/^[A-Za-z][A-Za-z0-9+.-]*:\/\//.test(url) || url.startsWith('/')) return url;
+  const colon = url.indexOf(':');
+  if (colon > 0 && !url.slice(0, colon).includes('/')) return url; // scp style: git@host:me/app.git
+  throw new Error(`'${url}' is not a git URL: write https://HOST/PATH.git, ssh://, git://, user@host:PATH, file:///PATH or an absolute path`);
 }
 
 export function formatGitTarget(t: GitTarget): string {

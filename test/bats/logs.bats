@@ -300,3 +300,20 @@ wait_logged() {
   [[ "$output" == *"$next"* ]]
   [[ "$output" != *"stale line of an old container"* ]]
 }
+
+@test "logs --follow says so and exits 1 when the agent goes away; stopped by a signal it exits 0" {
+  "$STARPHLEET" logs --root "$SP_ROOT" --follow >"$SP_TMP/f1.out" 2>&1 &
+  f1=$!
+  "$STARPHLEET" logs --root "$SP_ROOT" --follow >"$SP_TMP/f2.out" 2>&1 &
+  f2=$!
+  sleep 1
+  kill -TERM "$f2"
+  wait "$f2"
+  kill -TERM "$(cat "$SP_TMP/agent.pid")"
+  rc=0
+  wait "$f1" || rc=$?
+  cat "$SP_TMP/f1.out" | tail -2
+  [ "$rc" -eq 1 ]
+  grep -q "the ship agent ended the log stream" "$SP_TMP/f1.out"
+  sp_start_ship
+}

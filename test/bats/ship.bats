@@ -69,6 +69,16 @@ teardown_file() {
   [ $(( (last - first) / 1000000 )) -ge 400 ]
 }
 
+@test "a second ship run on the same root is refused and leaves the running agent reachable" {
+  run "$STARPHLEET" ship run --root "$SP_ROOT" --headquarters "file://$SP_REPOS/hq.git" \
+    --port "$SP_PORT" --pulse 1 --bridge "$SP_BRIDGE" --subnet "$SP_SUBNET" --nat off
+  [ "$status" -eq 1 ]
+  [[ "$output" == *"another ship agent (pid "*") already runs with root $SP_ROOT"* ]]
+  run "$STARPHLEET" status --root "$SP_ROOT"
+  [ "$status" -eq 0 ]
+  [ -S "$SP_ROOT/run/control.sock" ]
+}
+
 @test "status lists both services online with repo and commit" {
   run "$STARPHLEET" status --root "$SP_ROOT"
   [ "$status" -eq 0 ]
@@ -287,6 +297,15 @@ teardown_file() {
   echo "$output"
   [ "$status" -eq 0 ]
   [ "$(curl -s "http://127.0.0.1:$SP_PORT/api/")" = "$serving" ]
+
+  # An app that listens on 127.0.0.1 only is refused; the error says so.
+  rm "$SP_WORK/api/healthcheck"
+  sed -i 's/server.listen(Number(process.env.PORT), /server.listen(Number(process.env.PORT), "127.0.0.1", /' "$SP_WORK/api/server.js"
+  sp_commit api "listens on localhost only" >/dev/null
+  run sp_wait_status "/api +online .*error: healthcheck failed after 5 s: .*ECONNREFUSED \(the app listens on 127\.0\.0\.1:3000 only; it must listen on all interfaces" 120
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [ "$(curl -s "http://127.0.0.1:$SP_PORT/api/")" = "$serving" ]
   # The failed container is kept, stopped, for inspection.
   failed=$(node -e 'const s=require(process.argv[1]);console.log(Object.values(s.containers).filter(c=>c.state==="failed").map(c=>c.name).join(" "))' "$SP_ROOT/state.json")
   [ -n "$failed" ]
@@ -339,9 +358,15 @@ teardown_file() {
   mkdir -p "$SP_WORK/hq/pinned"
   printf 'export PORT=3000\nautodeploy file://%s/api.git#nosuch\n' "$SP_REPOS" >"$SP_WORK/hq/pinned/orders"
   sp_commit hq "pinned to a missing branch" >/dev/null
-  run sp_wait_status "/pinned .*no branch, tag or commit 'nosuch'.*\([4-9] failed tries since" 60
+  run sp_wait_status "/pinned .*no branch, tag or commit 'nosuch'.*\([5-9] failed tries since" 60
   [ "$status" -eq 0 ]
   next=$("$STARPHLEET" status --root "$SP_ROOT" --json | node -e 'const d=JSON.parse(require("fs").readFileSync(0,"utf8"));console.log(/next try at (\S+)/.exec(d.services.find(s=>s.path==="/pinned").retry)[1])')
+  # Orders that do not read fetch nothing: status promises no next try.
+  printf 'export PORT=3000\nif then\n' >"$SP_WORK/hq/pinned/orders"
+  sp_commit hq "pinned: broken orders" >/dev/null
+  run sp_wait_status "^/pinned .*pinned/orders: syntax error" 30
+  [ "$status" -eq 0 ]
+  [[ "$(echo "$output" | grep '^/pinned')" != *"next try at"* ]]
   printf 'export PORT=3000\nautodeploy file://%s/api.git#main\n' "$SP_REPOS" >"$SP_WORK/hq/pinned/orders"
   sp_commit hq "pinned: the right branch" >/dev/null
   run sp_wait_status "^/pinned +(building|starting|checking|online) .*api.git#main@" 30

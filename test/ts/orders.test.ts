@@ -60,3 +60,7 @@ t.test('readOrders: what an orders file prints is not taken for exports (a chang
   t.same(Object.keys(a.env).filter((k) => /deploying|newline/.test(k)), [], 'no printed text in a variable name');
   t.equal(a.hash, b.hash, 'the same exports give the same hash whatever was printed');
 });
+
+t.test('readOrders: an orders file saved with Windows line endings says so (not "PORT must be a number, got \'3000\'")', async (t) => {
+  await t.rejects(readOrders(ordersFile('crlf', 'export PORT=3000\r\nautodeploy file:///a.git\r\n'), sh), /Windows \(CRLF\) line endings/);
+});

@@ -14,6 +14,12 @@ t.test('parseGitUrl splits URL#ref and refuses bad refs', async (t) => {
   t.throws(() => parseGitUrl('#main'), /no URL/);
   t.throws(() => parseGitUrl('x#a..b'), /not a valid/);
   t.throws(() => parseGitUrl('x#-rf'), /not a valid/);
+  t.throws(() => parseGitUrl('github.com/me/app'), /'github.com\/me\/app' is not a git URL: write https:\/\/HOST/);
+  t.throws(() => parseGitUrl('../repos/app.git#main'), /is not a git URL/);
+  t.same(parseGitUrl('git@github.com:me/app.git#main'), { url: 'git@github.com:me/app.git', ref: 'main' });
+  t.same(parseGitUrl('ssh://git@h.invalid:2222/app.git'), { url: 'ssh://git@h.invalid:2222/app.git' });
+  t.same(parseGitUrl('file:///srv/a.git'), { url: 'file:///srv/a.git' });
+  t.same(parseGitUrl('git+ssh://h.invalid/a.git'), { url: 'git+ssh://h.invalid/a.git' });
 });
 
 t.test('repo-sync resolves branch, tag, sha and default branch to exact commits', async (t) => {
