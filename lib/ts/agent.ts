@@ -16,6 +16,7 @@ import { describeCheck, probe, waitHealthy } from './healthcheck.js';
 import { describeExit } from './exit-reason.js';
 import { cleanBuildLeftovers } from './build-leftovers.js';
 import { removeContainerLog, removeOrphanLogs } from './container-logs.js';
+import { sweepServiceFiles } from './service-leftovers.js';
 import { containerListenHint } from './listen-hint.js';
 import { HoldProxy, type HoldTarget } from './hold-proxy.js';
 import { afterFailure, describeRetry, due, type RetryState } from './retry-backoff.js';
@@ -258,6 +259,18 @@ export class Agent {
     await this.watchSoon();
     await this.watchNginx();
     this.save();
+    this.sweepGoneServices();
+  }
+
+  /** Slugs, caches, repo and build logs of services gone from the HQ, once their last container went. */
+  private sweepGoneServices(): void {
+    // Only against an HQ read by this agent: a state that lost its services must not empty the ship.
+    if (!this.scannedOnce || this.state.hqError) return;
+    const keep = new Set([
+      ...Object.values(this.state.services).map((s) => s.id),
+      ...Object.values(this.state.containers).map((c) => c.serviceId),
+    ]);
+    for (const what of sweepServiceFiles(this.paths, keep)) this.log('agent', null, `removed ${what}: its service is gone`);
   }
 
   private async pollHeadquarters(): Promise<void> {

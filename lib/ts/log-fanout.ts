@@ -3,7 +3,7 @@
 // ring, the JSON-lines sink and every live reader. Nothing here ever waits
 // for a reader: a reader or sink that falls behind loses lines, and gets one
 // gap record saying how many.
-import { createWriteStream, mkdirSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, renameSync, statSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { hostname } from 'node:os';
 import { dirname } from 'node:path';
@@ -12,6 +12,8 @@ import { gapRecord, matches, Ring, type LogFilter, type LogRecord } from './log-
 
 /** Bytes a reader or the sink may have queued before lines are dropped. */
 export const QUEUE_LIMIT_BYTES = 8 * 1024 * 1024;
+/** A file sink is renamed to FILE.1 (replacing the older one) when it would pass this. */
+export const SINK_FILE_CAP_BYTES = 50 * 1024 * 1024;
 
 export interface Reader {
   filter: LogFilter;
@@ -24,7 +26,13 @@ export class LogSink {
   private dropped = 0;
   private reconnectAt = 0;
 
-  constructor(readonly spec: string, private readonly onProblem: (msg: string) => void = () => undefined) {
+  private fileBytes = 0;
+
+  constructor(
+    readonly spec: string,
+    private readonly onProblem: (msg: string) => void = () => undefined,
+    private readonly fileCapBytes = SINK_FILE_CAP_BYTES,
+  ) {
     if (!/^(stdout|none|file:\/.+|unix:\/.+)$/.test(spec)) {
       throw new Error(`STARPHLEET_LOG_SINK must be stdout, none, file:/PATH or unix:/PATH, got '${spec}'`);
     }
@@ -39,6 +47,7 @@ export class LogSink {
     } else if (this.spec.startsWith('file:')) {
       const file = this.spec.slice('file:'.length);
       mkdirSync(dirname(file), { recursive: true });
+      this.fileBytes = existsSync(file) ? statSync(file).size : 0;
       this.out = createWriteStream(file, { flags: 'a', mode: 0o600 });
     } else {
       if (Date.now() < this.reconnectAt) return null;
@@ -100,13 +109,36 @@ export class LogSink {
     const lines = this.pending.length;
     this.pending = [];
     this.pendingBytes = 0;
-    out.write(text, (err) => {
+    const target = this.rotateIfFull(out, Buffer.byteLength(text));
+    target.write(text, (err) => {
       if (err) {
         this.dropped += lines; // reported with the next line that gets through
-        if (this.out === out) this.out = null;
+        if (this.out === target) this.out = null;
       }
       this.flush();
     });
+  }
+
+  /**
+   * A file sink about to pass its cap: FILE becomes FILE.1 and a new FILE is
+   * started (writes are one at a time, so nothing is in flight on the old one).
+   */
+  private rotateIfFull(out: Writable, bytes: number): Writable {
+    if (!this.spec.startsWith('file:')) return out;
+    if (this.fileBytes > 0 && this.fileBytes + bytes > this.fileCapBytes) {
+      const file = this.spec.slice('file:'.length);
+      try {
+        renameSync(file, `${file}.1`);
+      } catch (err) {
+        this.onProblem(`log sink ${file}: cannot rotate: ${(err as Error).message}`);
+      }
+      out.end();
+      this.out = null;
+      const next = this.open();
+      if (next) out = next;
+    }
+    this.fileBytes += bytes;
+    return out;
   }
 }
 

@@ -14,6 +14,7 @@ export function shipPaths(root: string) {
     builds: join(root, 'builds'),
     slugs: join(root, 'slugs'),
     slug: (serviceId: string, commit: string) => join(root, 'slugs', serviceId, commit),
+    caches: join(root, 'cache'),
     cache: (serviceId: string) => join(root, 'cache', serviceId),
     bases: join(root, 'bases'),
     base: (name: string) => join(root, 'bases', name),

@@ -146,6 +146,20 @@ teardown_file() {
   [ "$(lxc-info -P "$SP_ROOT/containers" -n "$api_container" -p -H)" = "$api_pid" ]
   run curl -s "http://127.0.0.1:$SP_PORT/api/"
   [[ "$output" == *"api v"* ]]
+  # api-v2's slugs, build cache and repo cache go after its last container
+  # (the next poll); api keeps its own.
+  v2_id=${v2_containers%%--*}
+  api_id=${api_container%%--*}
+  deadline=$((SECONDS + 20))
+  while [ -e "$SP_ROOT/slugs/$v2_id" ] || [ -e "$SP_ROOT/repos/$v2_id.git" ]; do
+    [ "$SECONDS" -lt "$deadline" ] || break
+    sleep 0.3
+  done
+  [ ! -e "$SP_ROOT/slugs/$v2_id" ]
+  [ ! -e "$SP_ROOT/repos/$v2_id.git" ]
+  [ ! -e "$SP_ROOT/cache/$v2_id" ]
+  [ -d "$SP_ROOT/slugs/$api_id" ]
+  [ -d "$SP_ROOT/repos/$api_id.git" ]
 }
 
 @test "reaper, the other way: removing api under load on /api-v2 leaves api-v2's container and process untouched" {

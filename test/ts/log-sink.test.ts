@@ -27,6 +27,26 @@ t.test('file sink: JSON lines, appended, root-only', async (t) => {
   t.equal(statSync(file).mode & 0o777, 0o600);
 });
 
+t.test('file sink: rotated to FILE.1 at its cap, so it never fills the disk; every line is in one of the two', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'sp-sink-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const file = join(dir, 'stream.jsonl');
+  const sink = new LogSink(`file:${file}`, () => undefined, 20_000);
+  for (let round = 0; round < 30; round++) {
+    for (let i = 0; i < 20; i++) sink.write(rec(`line ${round * 20 + i}`));
+    await settle(20);
+  }
+  await settle();
+  const size = statSync(file).size;
+  const older = statSync(`${file}.1`).size;
+  t.ok(size <= 20_000 && older <= 20_000, `both under the cap: ${size} and ${older} bytes`);
+  const read = (f: string): LogRecord[] => readFileSync(f, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as LogRecord);
+  const all = [...read(`${file}.1`), ...read(file)].map((r) => Number(r.line.split(' ')[1]));
+  t.equal(all[all.length - 1], 599, 'the newest line is in FILE');
+  t.ok(all.every((n, i) => i === 0 || n === all[i - 1] + 1), 'FILE.1 then FILE: consecutive, no line lost or torn');
+  t.ok(all.length < 600, 'older rotations are gone');
+});
+
 t.test('unix socket sink: a shipper listening gets the lines; while it is away lines are counted and reported', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'sp-sink-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
