@@ -5,6 +5,7 @@ import { UsageError, type Flags } from './config.js';
 import { compileGrep, formatRecord, parseDuration, type LogRecord } from './log-ring.js';
 import { acrossShips, type ShipHandle } from './phleet.js';
 import type { ControlRequest, ShipStream, ShipTransport } from './transport.js';
+import { watchStdoutReader } from './stdout-reader.js';
 
 export class LogsFailure extends Error {}
 
@@ -90,7 +91,10 @@ export async function logs(transport: ShipTransport, flags: Flags, positionals: 
   const stop = (): void => { stoppedHere = true; s.close(); };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
+  // `logs -f | grep -m1 X`: end with the reader, as on EPIPE, even when no line comes.
+  const unwatch = watchStdoutReader(() => process.exit(0));
   await s.done;
+  unwatch();
   if (failure) throw new LogsFailure(failure);
   // The agent went away (stopped or restarted): a script must not take that for a clean end.
   if (!stoppedHere) throw new LogsFailure('the ship agent ended the log stream (it stopped or restarted); nothing more is followed');
@@ -155,8 +159,10 @@ export async function phleetLogs(ships: ShipHandle[], flags: Flags, positionals:
   const stop = (): void => { for (const x of streams) x.s.close(); };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
+  const unwatch = watchStdoutReader(() => process.exit(0));
   await Promise.all(streams.map((x) => x.s.done.catch((err: Error) => report(x.h.label, err.message))));
   clearInterval(timer);
+  unwatch();
   flush();
   return failed ? 1 : 0;
 }

@@ -93,6 +93,16 @@ wait_logged() {
   [ "${#lines[@]}" -eq 1 ]
 }
 
+@test "logs --follow into a pipe ends when its reader does, even when no other line comes (grep -m1)" {
+  curl -fsS "http://127.0.0.1:$SP_PORT/log/say?m=PIPE-END-MARK" >/dev/null
+  wait_logged '^PIPE-END-MARK$' /log
+  # The tail brings the line at once; grep exits; nothing more matches, so
+  # only noticing the pipe's reader is gone can end the follower.
+  run timeout 30 bash -c '"$0" logs --root "$1" --follow /log --grep "^PIPE-END-MARK$" | grep -m1 -q PIPE-END-MARK' "$STARPHLEET" "$SP_ROOT"
+  [ "$status" -eq 0 ]
+  ! pgrep -f "logs --root $SP_ROOT --follow /log --grep" >/dev/null
+}
+
 @test "unknown service exits 1, bad regex and bad options exit 2" {
   run sp logs /nope
   [ "$status" -eq 1 ]
@@ -176,11 +186,12 @@ wait_logged() {
   sleep 1
   curl -fsS --max-time 90 "http://127.0.0.1:$SP_PORT/log/flood?n=200000" >/dev/null
   in_ring=""
-  for _ in $(seq 1 150); do
+  for _ in $(seq 1 300); do
     sp logs /log --lines 1 --grep "^flood 200000 of 200000 " | grep -q flood && { in_ring=yes; break; }
     sleep 0.2
   done
-  [ -n "$in_ring" ]
+  [ -n "$in_ring" ] || { echo "the flood's last line never reached the agent" >&2; false; }
+  kill -0 "$cli" || { echo "the stalled CLI exited before its reader read anything" >&2; false; }
   rss_kib=$(awk '/^VmRSS/ {print $2}' "/proc/$cli/status")
   echo "# the stalled CLI's RSS: $((rss_kib / 1024)) MiB after a 200 000-line flood" >&3
   [ "$rss_kib" -lt $((200 * 1024)) ]
