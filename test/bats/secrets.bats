@@ -255,6 +255,26 @@ serving() {
   [ "$status" -eq 0 ]
 }
 
+@test "init again for an existing profile (same headquarters) enrolls it on a ship started after the first init; another headquarters is refused" {
+  run env STARPHLEET_ROOT="$SP_TMP/no-ship" "$STARPHLEET" init late --headquarters "file://$SP_REPOS/hq.git"
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"not enrolled"* ]]
+  run "$STARPHLEET" set --phleet late --root "$SP_ROOT" LATE 'v' --no-restart
+  [ "$status" -eq 1 ]
+  [[ "$output" == *"init NAME --headquarters URL --root ROOT"* ]]
+  run "$STARPHLEET" init late --headquarters "file://$SP_REPOS/hq.git" --root "$SP_ROOT"
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"phleet late exists"*"ship $SP_ROOT: admiral key enrolled"* ]]
+  run "$STARPHLEET" set --phleet late --root "$SP_ROOT" LATE 'v' --no-restart
+  echo "$output"
+  [ "$status" -eq 0 ]
+  "$STARPHLEET" unset --phleet late --root "$SP_ROOT" LATE --no-restart
+  run "$STARPHLEET" init late --headquarters "file://$SP_REPOS/other.git" --root "$SP_ROOT"
+  [ "$status" -eq 1 ]
+  [[ "$output" == *"already exists"*"with headquarters file://$SP_REPOS/hq.git"* ]]
+}
+
 @test "bad input: names, PORT, 64 KiB, unknown phleet, no ship — clear errors, nothing changed" {
   version=$("$STARPHLEET" info --phleet test | grep -o 'set version [0-9]*')
   run "$STARPHLEET" set --phleet test 1BAD x
@@ -268,10 +288,10 @@ serving() {
   [[ "$output" == *"at most 65536 bytes (64 KiB)"* ]]
   run "$STARPHLEET" set --phleet nosuch X y
   [ "$status" -eq 1 ]
-  [[ "$output" == *"unknown phleet 'nosuch' (known: rogue, test)"* ]]
+  [[ "$output" == *"unknown phleet 'nosuch' (known: late, rogue, test)"* ]]
   run "$STARPHLEET" set --phleet test --root "$SP_TMP/no-ship" X y
   [ "$status" -eq 1 ]
-  [[ "$output" == *"ship $SP_TMP/no-ship: no ship agent is running"* ]]
+  [[ "$output" == *"ship $SP_TMP/no-ship: no ship agent is running"*"; set X: nothing changed"* ]]
   run "$STARPHLEET" set X
   [ "$status" -eq 2 ]
   [ "$("$STARPHLEET" info --phleet test | grep -o 'set version [0-9]*')" = "$version" ]
