@@ -5,7 +5,7 @@ import { chmodSync, copyFileSync, existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { privatize } from './cmd-admirals.js';
 import { assets } from './assets.js';
-import { renderBalancer } from './balancer.js';
+import { balancerShipName, renderBalancer } from './balancer.js';
 import { UsageError, type Flags } from './config.js';
 import { catchUpShips } from './cmd-secrets.js';
 import { acrossShips, handleFor, selectShips, shipEntry, shipTimeoutMs, sshShipOf, type ShipEntry, type ShipHandle } from './phleet.js';
@@ -149,10 +149,14 @@ export async function balancer(flags: Flags): Promise<number> {
   const format = typeof flags.format === 'string' ? flags.format : 'nginx';
   if (format !== 'nginx' && format !== 'haproxy') throw new UsageError(`balancer: --format must be nginx or haproxy, got '${format}'`);
   const listen = typeof flags.listen === 'string' ? flags.listen : '80';
-  const shipsIn = profile.ships.map(shipEntry).map((e) => ({
-    name: e.name,
+  const entries = profile.ships.map(shipEntry);
+  // A local ship (remembered by `init --root`) is named by its root, and its
+  // port is not in the profile: ask the ship itself.
+  const localPorts = await localHttpPorts(entries.filter((e) => !e.target && e.httpPort === undefined), profile, shipTimeoutMs(flags, process.env));
+  const shipsIn = entries.map((e) => ({
+    name: e.target ? e.name : balancerShipName(e.name),
     host: e.target ? parseTarget(e.target).host : '127.0.0.1',
-    httpPort: e.httpPort ?? 80,
+    httpPort: e.httpPort ?? localPorts.get(e.root) ?? 80,
   }));
   try {
     process.stdout.write(renderBalancer({ phleet: profile.name, format, listen, ships: shipsIn }, assets().templates));
@@ -160,6 +164,21 @@ export async function balancer(flags: Flags): Promise<number> {
     throw new Failure(`balancer: ${(err as Error).message}`);
   }
   return 0;
+}
+
+async function localHttpPorts(entries: ShipEntry[], profile: LoadedProfile, timeoutMs: number): Promise<Map<string, number>> {
+  const ports = new Map<string, number>();
+  const results = await acrossShips(entries.map((e) => handleFor(e, profile)), async (h) => {
+    const res = await h.transport.request({ cmd: 'status' }, timeoutMs);
+    const port = (res.ship as { httpPort?: unknown } | undefined)?.httpPort;
+    if (!res.ok || typeof port !== 'number') throw new Error(res.error ?? 'status gave no HTTP port');
+    return port;
+  }, timeoutMs);
+  for (const r of results) {
+    if (!r.ok || r.value === undefined) throw new Failure(`balancer: ship ${r.ship.label}: cannot learn its HTTP port (${r.error ?? 'no answer'})`);
+    ports.set(r.ship.entry.root, r.value);
+  }
+  return ports;
 }
 
 // ------------------------------------------------- status, nudge everywhere

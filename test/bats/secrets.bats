@@ -296,3 +296,11 @@ serving() {
   [ "$status" -eq 2 ]
   [ "$("$STARPHLEET" info --phleet test | grep -o 'set version [0-9]*')" = "$version" ]
 }
+
+@test "balancer for a phleet whose ship was remembered by init --root: named after its root, at the port it serves" {
+  run "$STARPHLEET" balancer --phleet test --listen 127.0.0.1:1
+  echo "$output"
+  [ "$status" -eq 0 ]
+  name=$(printf %s "$SP_ROOT" | sed 's#[^A-Za-z0-9_.-][^A-Za-z0-9_.-]*#-#g; s#^[^A-Za-z0-9]*##')
+  [[ "$output" == *"server 127.0.0.1:$SP_PORT max_fails=1 fail_timeout=5s;  # $name"* ]]
+}
