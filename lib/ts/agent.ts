@@ -400,7 +400,7 @@ export class Agent {
     if (!existsSync(snapshot)) return;
     const user = this.config.admiral;
     try {
-      const report = await syncAdmirals(assets().sh, user, snapshot, commit);
+      const report = await syncAdmirals(assets().sh, user, snapshot, commit, join(this.config.root, 'admiral-managed'));
       const before = this.admirals;
       for (const e of report.errors) if (!before?.errors.includes(e)) this.log('agent', null, `admirals: ${e}`);
       for (const n of report.notes) if (!before?.notes.includes(n)) this.log('agent', null, `admirals: ${n}`);
