@@ -38,6 +38,7 @@ import type { ControlRequest, ControlResponse } from './transport.js';
 import { ShipSecrets } from './secret-store.js';
 import { handleSecretsRequest, SECRET_COMMANDS } from './secrets-control.js';
 import { syncAdmirals, type AdmiralsReport } from './admirals.js';
+import { awaitSecrets } from './await-secrets.js';
 import { explainGitError, gitEnv, privatizedKey, storePrivateKey, type KeyInfo } from './privatize.js';
 import { statusOf, type HealthSeen, type ShipStatus } from './status.js';
 // Logs, status, dashboard (issue 5): the log stream and what reads it.
@@ -174,6 +175,8 @@ export class Agent {
 
   /** Runs until stop(): poll every pulse, or at once when nudged. */
   async run(): Promise<void> {
+    // A ship `add ship` just installed: the phleet's secrets first (bounded).
+    await awaitSecrets(() => this.secrets.list().version, Number(process.env.STARPHLEET_AWAIT_SECRETS ?? 0), 60_000, (l) => this.log('agent', null, l));
     while (!this.stopping) {
       await this.pollOnce();
       await new Promise<void>((resolve) => {

@@ -11,6 +11,7 @@ import { catchUpShips } from './cmd-secrets.js';
 import { acrossShips, handleFor, selectShips, shipEntry, shipTimeoutMs, sshShipOf, type ShipEntry, type ShipHandle } from './phleet.js';
 import { addShipEntry, loadProfile, markUsed, profileNames, removeShipEntry, starphleetHome, type LoadedProfile } from './profile.js';
 import { TransportDelivery } from './secret-delivery.js';
+import { AdmiralCopy } from './secret-sync.js';
 import { installShip, uninstallShip, type ShipSettings } from './ship-install.js';
 import { parseTarget, validateRemoteRoot } from './ssh-transport.js';
 import { formatStatus, type ShipStatus } from './status.js';
@@ -74,6 +75,7 @@ export async function addShip(flags: Flags, positionals: string[]): Promise<numb
     nat: typeof flags.nat === 'string' ? ['on', '1', 'true'].includes(flags.nat) : undefined,
     base: typeof flags.base === 'string' ? flags.base : undefined,
     init: initKind(flags.init),
+    awaitSecrets: new AdmiralCopy(profile.dir).load().version || undefined,
   };
   if (settings.pulseSeconds !== undefined && (!Number.isInteger(settings.pulseSeconds) || settings.pulseSeconds < 1)) {
     throw new UsageError(`add ship: --pulse must be a whole number of seconds, got '${String(flags.pulse)}'`);
