@@ -3,6 +3,7 @@
 import { parseArgs } from 'node:util';
 import { resolveRoot, resolveShipConfig, UsageError, type Flags } from './config.js';
 import { HELP, helpFor, VERSION } from './help.js';
+import { usageLines } from './usage-hint.js';
 import { shipPaths } from './paths.js';
 import { profileShipRoot, starphleetHome } from './profile.js';
 import { LocalSocketTransport, ShipUnreachable, type ShipTransport } from './transport.js';
@@ -64,7 +65,7 @@ export async function main(argv: string[]): Promise<number> {
   } catch (err) {
     if (err instanceof HelpShown) return 0;
     if (err instanceof UsageError) {
-      process.stderr.write(`starphleet: ${err.message}\n(see 'starphleet --help')\n`);
+      process.stderr.write(usageLines(err.message, (c) => helpFor(c) !== ''));
       return 2;
     }
     if (err instanceof Failure || err instanceof ShipUnreachable) {
