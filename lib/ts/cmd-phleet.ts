@@ -107,7 +107,15 @@ export async function removeShip(flags: Flags, positionals: string[]): Promise<n
   const profile = await loadProfile(home, typeof flags.phleet === 'string' ? flags.phleet : undefined);
   const entry = profile.ships.map(shipEntry).find((e) => e.name === positionals[0]);
   if (!entry) throw new Failure(`no ship '${positionals[0]}' in phleet ${profile.name} (ships: ${profile.ships.map((x) => shipEntry(x).name).join(', ') || 'none'})`);
-  if (!entry.target) throw new Failure(`ship ${entry.name} is the local ship; stop it with 'starphleet ship down --root ${entry.root}'`);
+  if (!entry.target) {
+    // A local ship (remembered by `init --root`): forgotten once its agent is
+    // gone; a running one is stopped by whoever runs it, not over ssh.
+    const running = await handleFor(entry, profile).transport.request({ cmd: 'status' }, 5000).then((r) => r.ok, () => false);
+    if (running) throw new Failure(`ship ${entry.name} is the local ship and its agent runs: stop it (and 'starphleet ship down --root ${entry.root}'), then 'remove ship' forgets it`);
+    removeShipEntry(profile, entry.name);
+    out(`ship ${entry.name} (local, no agent running) forgotten by phleet ${profile.name}; its root is left as it is`);
+    return 0;
+  }
   await uninstallShip(sshShipOf(entry, profile), (line) => out(`${entry.name}: ${line}`));
   removeShipEntry(profile, entry.name);
   out(`ship ${entry.name} removed from phleet ${profile.name}`);

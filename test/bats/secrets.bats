@@ -304,3 +304,21 @@ serving() {
   name=$(printf %s "$SP_ROOT" | sed 's#[^A-Za-z0-9_.-][^A-Za-z0-9_.-]*#-#g; s#^[^A-Za-z0-9]*##')
   [[ "$output" == *"server 127.0.0.1:$SP_PORT max_fails=1 fail_timeout=5s;  # $name"* ]]
 }
+
+@test "remove ship forgets a local ship (remembered by init --root) once its agent is gone; a running one is refused" {
+  run "$STARPHLEET" remove ship --phleet test "$SP_ROOT"
+  echo "$output"
+  [ "$status" -eq 1 ]
+  [[ "$output" == *"is the local ship and its agent runs"* ]]
+  # Last test of the file: stop the agent (teardown removes the rest).
+  kill "$(cat "$SP_TMP/agent.pid")"
+  for _ in $(seq 1 50); do kill -0 "$(cat "$SP_TMP/agent.pid")" 2>/dev/null || break; sleep 0.1; done
+  run "$STARPHLEET" remove ship --phleet test "$SP_ROOT"
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"ship $SP_ROOT (local, no agent running) forgotten by phleet test"* ]]
+  [ -d "$SP_ROOT" ]
+  run "$STARPHLEET" remove ship --phleet test "$SP_ROOT"
+  [ "$status" -eq 1 ]
+  [[ "$output" == *"no ship '$SP_ROOT' in phleet test (ships: none)"* ]]
+}
