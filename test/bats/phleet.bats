@@ -206,6 +206,17 @@ CONF
   [ "$output" -eq 1 ]
 }
 
+@test "dashboard --ship gets a login link from a remote ship over ssh, naming its host; several ships need --ship" {
+  run "$STARPHLEET" dashboard
+  [ "$status" -eq 2 ]
+  [[ "$output" == *"choose one with --ship NAME"* ]]
+  run "$STARPHLEET" dashboard --ship ship1
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [[ "$output" == "http://$(sp_ns_addr 1)/starphleet/dashboard/login?code="* ]]
+  [ "$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 "$output")" = 303 ]
+}
+
 @test "bad input: unknown ship, bad target, unreachable host" {
   run "$STARPHLEET" status --ship nosuch
   [ "$status" -eq 2 ]
