@@ -43,8 +43,9 @@ export function parseAdmiralSync(user: string, hqCommit: string, stdout: string,
  * user or its keys file cannot be written) throws; per-file problems come
  * back as report errors while the valid keys still apply.
  */
-export async function syncAdmirals(shDir: string, user: string, snapshot: string, hqCommit: string): Promise<AdmiralsReport> {
-  const r = await runScript(`${shDir}/admiral-sync`, [user, join(snapshot, 'authorized_keys')], { timeoutSeconds: 60 });
+export async function syncAdmirals(shDir: string, user: string, snapshot: string, hqCommit: string, managedFile?: string): Promise<AdmiralsReport> {
+  const args = [user, join(snapshot, 'authorized_keys'), ...(managedFile ? [managedFile] : [])];
+  const r = await runScript(`${shDir}/admiral-sync`, args, { timeoutSeconds: 60 });
   if (r.code !== 0) {
     const last = (r.stderr.trim() || r.stdout.trim()).split('\n').filter(Boolean).pop();
     throw new Error(r.timedOut ? 'admiral-sync timed out' : (last ?? `admiral-sync exited with status ${r.code}`));

@@ -38,6 +38,7 @@ import type { ControlRequest, ControlResponse } from './transport.js';
 import { ShipSecrets } from './secret-store.js';
 import { handleSecretsRequest, SECRET_COMMANDS } from './secrets-control.js';
 import { syncAdmirals, type AdmiralsReport } from './admirals.js';
+import { awaitSecrets } from './await-secrets.js';
 import { explainGitError, gitEnv, privatizedKey, storePrivateKey, type KeyInfo } from './privatize.js';
 import { statusOf, type HealthSeen, type ShipStatus } from './status.js';
 // Logs, status, dashboard (issue 5): the log stream and what reads it.
@@ -174,6 +175,8 @@ export class Agent {
 
   /** Runs until stop(): poll every pulse, or at once when nudged. */
   async run(): Promise<void> {
+    // A ship `add ship` just installed: the phleet's secrets first (bounded).
+    await awaitSecrets(() => this.secrets.list().version, Number(process.env.STARPHLEET_AWAIT_SECRETS ?? 0), 60_000, (l) => this.log('agent', null, l));
     while (!this.stopping) {
       await this.pollOnce();
       await new Promise<void>((resolve) => {
@@ -400,7 +403,7 @@ export class Agent {
     if (!existsSync(snapshot)) return;
     const user = this.config.admiral;
     try {
-      const report = await syncAdmirals(assets().sh, user, snapshot, commit);
+      const report = await syncAdmirals(assets().sh, user, snapshot, commit, join(this.config.root, 'admiral-managed'));
       const before = this.admirals;
       for (const e of report.errors) if (!before?.errors.includes(e)) this.log('agent', null, `admirals: ${e}`);
       for (const n of report.notes) if (!before?.notes.includes(n)) this.log('agent', null, `admirals: ${n}`);

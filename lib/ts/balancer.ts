@@ -19,6 +19,11 @@ const HOST = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?)$/;
 const LISTEN = /^((\[[0-9A-Fa-f:.]+\]|[0-9.]+|\*):)?[0-9]{1,5}$/;
 const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
 
+/** A local ship is named by its root path: a name the configs take ('/var/starphleet' → 'var-starphleet'). */
+export function balancerShipName(name: string): string {
+  return name.replace(/[^A-Za-z0-9_.-]+/g, '-').replace(/^[^A-Za-z0-9]+/, '') || 'local';
+}
+
 export function renderBalancer(input: BalancerInput, templatesDir: string): string {
   if (input.ships.length === 0) throw new Error(`phleet ${input.phleet} has no ships: add one with 'starphleet add ship TARGET'`);
   if (!LISTEN.test(input.listen)) throw new Error(`--listen '${input.listen}' must look like 80, 127.0.0.1:8080 or [::]:80`);

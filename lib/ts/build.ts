@@ -7,7 +7,7 @@ import { dirname, join } from 'node:path';
 import { APP_UID, destroyContainer, prepareBuildContainer } from './container.js';
 import { CappedLog } from './capped-log.js';
 import type { ShipPaths } from './paths.js';
-import { webCommand } from './release.js';
+import { otherProcessesNotice, webCommand } from './release.js';
 import { runOrThrow, runScript } from './sh.js';
 
 export interface SlugMeta {
@@ -102,6 +102,8 @@ export async function ensureSlug(
     const procfile = existsSync(join(app, 'Procfile')) ? readFileSync(join(app, 'Procfile'), 'utf8') : null;
     const release = existsSync(join(meta, 'release.yml')) ? readFileSync(join(meta, 'release.yml'), 'utf8') : '';
     const web = webCommand(procfile, release);
+    const notRun = otherProcessesNotice(procfile);
+    if (notRun) say(notRun);
     const healthFile = join(app, 'healthcheck');
     const slugMeta: SlugMeta = {
       commit,

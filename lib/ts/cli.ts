@@ -3,6 +3,7 @@
 import { parseArgs } from 'node:util';
 import { resolveRoot, resolveShipConfig, UsageError, type Flags } from './config.js';
 import { HELP, helpFor, VERSION } from './help.js';
+import { usageLines } from './usage-hint.js';
 import { shipPaths } from './paths.js';
 import { profileShipRoot, starphleetHome } from './profile.js';
 import { LocalSocketTransport, ShipUnreachable, type ShipTransport } from './transport.js';
@@ -64,7 +65,7 @@ export async function main(argv: string[]): Promise<number> {
   } catch (err) {
     if (err instanceof HelpShown) return 0;
     if (err instanceof UsageError) {
-      process.stderr.write(`starphleet: ${err.message}\n(see 'starphleet --help')\n`);
+      process.stderr.write(usageLines(err.message, (c) => helpFor(c) !== ''));
       return 2;
     }
     if (err instanceof Failure || err instanceof ShipUnreachable) {
@@ -205,14 +206,15 @@ async function observe(cmd: string, args: string[]): Promise<number> {
       throw err;
     }
   }
-  const { flags, positionals } = parse('dashboard', args, { root: { type: 'string' }, host: { type: 'string' } });
+  const { flags, positionals } = parse('dashboard', args, { root: { type: 'string' }, host: { type: 'string' }, phleet: { type: 'string' }, ship: { type: 'string' } });
   noPositionals('dashboard', positionals);
-  // A one-time login code (10 minutes) from the root-only control socket:
-  // the ship's token itself never goes into a URL.
-  const res = await transportFor(flags).request({ cmd: 'dashboard-login' });
+  // A one-time login code (10 minutes) from the root-only control socket
+  // (over ssh for a remote ship): the ship's token never goes into a URL.
+  const { dashboardShip } = await import('./cmd-dashboard.js');
+  const { ship, host } = await dashboardShip(flags);
+  const res = await ship.transport.request({ cmd: 'dashboard-login' });
   if (!res.ok) throw new Failure(res.error ?? 'dashboard login failed');
   const port = Number(res.httpPort);
-  const host = typeof flags.host === 'string' ? flags.host : '127.0.0.1';
   process.stdout.write(`http://${host}${port === 80 ? '' : `:${port}`}/starphleet/dashboard/login?code=${String(res.code)}\n`);
   return 0;
 }

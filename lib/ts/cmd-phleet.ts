@@ -5,12 +5,13 @@ import { chmodSync, copyFileSync, existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { privatize } from './cmd-admirals.js';
 import { assets } from './assets.js';
-import { renderBalancer } from './balancer.js';
+import { balancerShipName, renderBalancer } from './balancer.js';
 import { UsageError, type Flags } from './config.js';
 import { catchUpShips } from './cmd-secrets.js';
 import { acrossShips, handleFor, selectShips, shipEntry, shipTimeoutMs, sshShipOf, type ShipEntry, type ShipHandle } from './phleet.js';
 import { addShipEntry, loadProfile, markUsed, profileNames, removeShipEntry, starphleetHome, type LoadedProfile } from './profile.js';
 import { TransportDelivery } from './secret-delivery.js';
+import { AdmiralCopy } from './secret-sync.js';
 import { installShip, uninstallShip, type ShipSettings } from './ship-install.js';
 import { parseTarget, validateRemoteRoot } from './ssh-transport.js';
 import { formatStatus, type ShipStatus } from './status.js';
@@ -74,6 +75,7 @@ export async function addShip(flags: Flags, positionals: string[]): Promise<numb
     nat: typeof flags.nat === 'string' ? ['on', '1', 'true'].includes(flags.nat) : undefined,
     base: typeof flags.base === 'string' ? flags.base : undefined,
     init: initKind(flags.init),
+    awaitSecrets: new AdmiralCopy(profile.dir).load().version || undefined,
   };
   if (settings.pulseSeconds !== undefined && (!Number.isInteger(settings.pulseSeconds) || settings.pulseSeconds < 1)) {
     throw new UsageError(`add ship: --pulse must be a whole number of seconds, got '${String(flags.pulse)}'`);
@@ -105,7 +107,15 @@ export async function removeShip(flags: Flags, positionals: string[]): Promise<n
   const profile = await loadProfile(home, typeof flags.phleet === 'string' ? flags.phleet : undefined);
   const entry = profile.ships.map(shipEntry).find((e) => e.name === positionals[0]);
   if (!entry) throw new Failure(`no ship '${positionals[0]}' in phleet ${profile.name} (ships: ${profile.ships.map((x) => shipEntry(x).name).join(', ') || 'none'})`);
-  if (!entry.target) throw new Failure(`ship ${entry.name} is the local ship; stop it with 'starphleet ship down --root ${entry.root}'`);
+  if (!entry.target) {
+    // A local ship (remembered by `init --root`): forgotten once its agent is
+    // gone; a running one is stopped by whoever runs it, not over ssh.
+    const running = await handleFor(entry, profile).transport.request({ cmd: 'status' }, 5000).then((r) => r.ok, () => false);
+    if (running) throw new Failure(`ship ${entry.name} is the local ship and its agent runs: stop it (and 'starphleet ship down --root ${entry.root}'), then 'remove ship' forgets it`);
+    removeShipEntry(profile, entry.name);
+    out(`ship ${entry.name} (local, no agent running) forgotten by phleet ${profile.name}; its root is left as it is`);
+    return 0;
+  }
   await uninstallShip(sshShipOf(entry, profile), (line) => out(`${entry.name}: ${line}`));
   removeShipEntry(profile, entry.name);
   out(`ship ${entry.name} removed from phleet ${profile.name}`);
@@ -149,10 +159,14 @@ export async function balancer(flags: Flags): Promise<number> {
   const format = typeof flags.format === 'string' ? flags.format : 'nginx';
   if (format !== 'nginx' && format !== 'haproxy') throw new UsageError(`balancer: --format must be nginx or haproxy, got '${format}'`);
   const listen = typeof flags.listen === 'string' ? flags.listen : '80';
-  const shipsIn = profile.ships.map(shipEntry).map((e) => ({
-    name: e.name,
+  const entries = profile.ships.map(shipEntry);
+  // A local ship (remembered by `init --root`) is named by its root, and its
+  // port is not in the profile: ask the ship itself.
+  const localPorts = await localHttpPorts(entries.filter((e) => !e.target && e.httpPort === undefined), profile, shipTimeoutMs(flags, process.env));
+  const shipsIn = entries.map((e) => ({
+    name: e.target ? e.name : balancerShipName(e.name),
     host: e.target ? parseTarget(e.target).host : '127.0.0.1',
-    httpPort: e.httpPort ?? 80,
+    httpPort: e.httpPort ?? localPorts.get(e.root) ?? 80,
   }));
   try {
     process.stdout.write(renderBalancer({ phleet: profile.name, format, listen, ships: shipsIn }, assets().templates));
@@ -160,6 +174,21 @@ export async function balancer(flags: Flags): Promise<number> {
     throw new Failure(`balancer: ${(err as Error).message}`);
   }
   return 0;
+}
+
+async function localHttpPorts(entries: ShipEntry[], profile: LoadedProfile, timeoutMs: number): Promise<Map<string, number>> {
+  const ports = new Map<string, number>();
+  const results = await acrossShips(entries.map((e) => handleFor(e, profile)), async (h) => {
+    const res = await h.transport.request({ cmd: 'status' }, timeoutMs);
+    const port = (res.ship as { httpPort?: unknown } | undefined)?.httpPort;
+    if (!res.ok || typeof port !== 'number') throw new Error(res.error ?? 'status gave no HTTP port');
+    return port;
+  }, timeoutMs);
+  for (const r of results) {
+    if (!r.ok || r.value === undefined) throw new Failure(`balancer: ship ${r.ship.label}: cannot learn its HTTP port (${r.error ?? 'no answer'})`);
+    ports.set(r.ship.entry.root, r.value);
+  }
+  return ports;
 }
 
 // ------------------------------------------------- status, nudge everywhere

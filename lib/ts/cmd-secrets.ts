@@ -7,7 +7,7 @@ import { UsageError, type Flags } from './config.js';
 import { signPayload, fingerprint } from './admiral-sign.js';
 import { helpFor } from './help.js';
 import { admiralsInfo } from './cmd-admirals.js';
-import { createProfile, loadProfile, markUsed, profileNames, rememberShip, starphleetHome, type LoadedProfile } from './profile.js';
+import { createProfile, loadProfile, markUsed, profileNames, publicOfKeyFile, rememberShip, starphleetHome, type LoadedProfile } from './profile.js';
 import { parseGitUrl } from './resolve.js';
 import { acrossShips, selectShips, shipTimeoutMs, type ShipHandle } from './phleet.js';
 import { TransportDelivery, type SecretDelivery } from './secret-delivery.js';
@@ -82,9 +82,13 @@ async function init(args: string[]): Promise<number> {
     throw new UsageError(`init: --headquarters: ${(err as Error).message}`);
   }
   const home = starphleetHome();
-  const profile = await createProfile(home, name, p.flags.headquarters, typeof p.flags.key === 'string' ? p.flags.key : undefined);
+  const keyFlag = typeof p.flags.key === 'string' ? p.flags.key : undefined;
+  // An existing profile with the same headquarters (and key) is enrolled on
+  // the ship again: a ship started after `init` has no other way to learn it.
+  const existing = await existingProfile(home, name, p.flags.headquarters, keyFlag);
+  const profile = existing ?? await createProfile(home, name, p.flags.headquarters, keyFlag);
   markUsed(home, name);
-  out(`phleet ${name} created in ${profile.dir}`);
+  out(existing ? `phleet ${name} exists in ${profile.dir} (same headquarters and key)` : `phleet ${name} created in ${profile.dir}`);
   out(`admiral key: ${await fingerprint(profile.publicKey)}`);
   // Root on a ship: enroll the key through the root-only control channel.
   for (const ship of selectShips(p.flags, process.env, null)) {
@@ -98,6 +102,18 @@ async function init(args: string[]): Promise<number> {
     }
   }
   return 0;
+}
+
+async function existingProfile(home: string, name: string, headquarters: string, keyFile?: string): Promise<LoadedProfile | null> {
+  if (!profileNames(home).includes(name)) return null;
+  const profile = await loadProfile(home, name);
+  if (profile.headquarters !== headquarters) {
+    throw new Error(`phleet '${name}' already exists (${profile.dir}) with headquarters ${profile.headquarters}`);
+  }
+  if (keyFile !== undefined && (await publicOfKeyFile(keyFile)).split(' ').slice(0, 2).join(' ') !== profile.publicKey.split(' ').slice(0, 2).join(' ')) {
+    throw new Error(`phleet '${name}' already exists (${profile.dir}) with another admiral key than ${keyFile}`);
+  }
+  return profile;
 }
 
 /**
@@ -209,7 +225,7 @@ async function change(op: 'set' | 'unset', args: string[]): Promise<number> {
   const down = reached.filter((r) => !r.ok);
   if (up.length === 0) {
     const why = down[0]?.error ?? 'no ship';
-    throw new Error(ships.length === 1 ? (why.startsWith('ship ') ? why : `ship ${ships[0].label}: ${why}`) : `${op}: no ship of phleet ${profile.name} answered (${why}); nothing changed`);
+    throw new Error(ships.length === 1 ? `${why.startsWith('ship ') ? why : `ship ${ships[0].label}: ${why}`}; ${op} ${name}: nothing changed` : `${op}: no ship of phleet ${profile.name} answered (${why}); nothing changed`);
   }
   const known = copy.load().entries[name];
   if (op === 'unset' && !up.some((s) => s.listing.secrets.some((x) => x.name === name)) && known?.op !== 'set') {

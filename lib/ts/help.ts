@@ -120,13 +120,15 @@ Runs COMMAND (default: an interactive bash) in the service's serving
 container as the app user, in /app, with the app's environment. On a
 terminal it gets a pseudo-terminal of the terminal's size (lxc-attach);
 the exit status is COMMAND's. Needs root.`,
-  dashboard: `usage: starphleet dashboard [--host NAME] [--root DIR]
+  dashboard: `usage: starphleet dashboard [--host NAME] [--root DIR | --ship NAME] [--phleet NAME]
 
 Prints a login URL of the ship's dashboard (/starphleet/dashboard/ on the
 ship's HTTP port) with a one-time code (10 minutes); opening it sets a
 session cookie (12 hours). Scripts use the ship's token, ROOT/dashboard.token
 (root-only), as "Authorization: Bearer TOKEN" on any /starphleet/ endpoint.
---host puts NAME in the URL instead of 127.0.0.1.`,
+--host puts NAME in the URL instead of 127.0.0.1 (for a remote ship: its ssh
+host). The ship: --root DIR, else --ship NAME of the phleet (asked over ssh),
+else the phleet's only ship or its one local ship.`,
   help: 'usage: starphleet help COMMAND',
   version: 'usage: starphleet version',
 };

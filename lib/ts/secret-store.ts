@@ -116,7 +116,7 @@ export class ShipSecrets {
       throw new Error('secret message: needs a payload and a signature');
     }
     const ok = await verifyPayload(this.trustedKeys(), message.payload, message.signature, this.p.scratch);
-    if (!ok) throw new Error('secret message refused: not signed by an admiral key this ship trusts (HQ authorized_keys/ or enrolled)');
+    if (!ok) throw new Error('secret message refused: not signed by an admiral key this ship trusts (HQ authorized_keys/ or enrolled: run \'starphleet init NAME --headquarters URL --root ROOT\' on the ship again)');
     const { set, msg } = applyMessage(this.load(), { payload: message.payload, signature: message.signature }, this.fingerprint());
     if (msg.op === 'set') openSet({ ...emptySet(), entries: { [msg.name]: set.entries[msg.name] } }, this.privateKey());
     this.save(set);

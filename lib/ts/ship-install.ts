@@ -20,6 +20,7 @@ export interface ShipSettings {
   nat?: boolean;
   base?: string;
   init?: 'auto' | 'systemd' | 'upstart' | 'keepalive';
+  awaitSecrets?: number;   // the phleet's secret-set version: the agent waits (bounded) for it before its first deploy
 }
 
 const ENV_VALUE = /^[A-Za-z0-9._/@+,=:~#%-]*$/;
@@ -36,6 +37,7 @@ export function shipEnvText(root: string, s: ShipSettings): string {
     ['STARPHLEET_NAT', s.nat === undefined ? undefined : s.nat ? 'on' : 'off'],
     ['STARPHLEET_BASE', s.base],
     ['STARPHLEET_INIT', s.init],
+    ['STARPHLEET_AWAIT_SECRETS', s.awaitSecrets?.toString()],
   ];
   const lines = ['# Written by `starphleet add ship`; read by the agent\'s init job.'];
   for (const [k, v] of pairs) {

@@ -203,6 +203,27 @@ teardown_file() {
   [ "$status" -eq 0 ]
 }
 
+@test "a ship without authorized_keys/ leaves alone the keys another ship on the host wrote; the ship that wrote them revokes them when its folder goes" {
+  # The previous test left bob's key for $ADM, written by a run without a marker.
+  home=$(getent passwd "$ADM" | cut -d: -f6)
+  grep -q "bob@test" "$home/.ssh/authorized_keys"
+  run "$REPO_ROOT/lib/sh/admiral-sync" "$ADM" "$SP_TMP/no-folder" "$SP_TMP/other-ship-managed"
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"keys are not this ship's and stay as they are"* ]]
+  grep -q "bob@test" "$home/.ssh/authorized_keys"
+  run adm_ssh "$KEYS/bob" true
+  [ "$status" -eq 0 ]
+  # The ship that wrote them (its marker names the user) empties them when its folder is gone.
+  "$REPO_ROOT/lib/sh/admiral-sync" "$ADM" "$SP_TMP/ak" "$SP_TMP/this-ship-managed" >/dev/null
+  [ "$(cat "$SP_TMP/this-ship-managed")" = "$ADM" ]
+  run "$REPO_ROOT/lib/sh/admiral-sync" "$ADM" "$SP_TMP/no-folder" "$SP_TMP/this-ship-managed"
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"admiral $ADM has no keys"* ]]
+  [ ! -s "$home/.ssh/authorized_keys" ]
+  [ ! -e "$SP_TMP/this-ship-managed" ]
+}
+
 @test "a service repo served only over ssh fails with a clear error, then deploys after privatize" {
   run sp_wait_status "/priv +failed .*Permission denied \(publickey\).*starphleet privatize PRIVATE_KEY_FILE" 30
   echo "$output"

@@ -193,6 +193,30 @@ CONF
   [ "$(grep -c ' up ' <<<"$output")" -eq 2 ]
 }
 
+@test "a ship added to a phleet that has secrets deploys its first container with them (it waits for the set)" {
+  root3="$NS_TMP/ship3/root"
+  run "$STARPHLEET" add ship "root@$(sp_ns_addr 3)" --identity "$NS_KEY" --root "$root3" --name ship3 --pulse 1 --nat off --init keepalive
+  echo "$output"
+  [ "$status" -eq 0 ]
+  grep -q '^STARPHLEET_AWAIT_SECRETS=[1-9]' "$root3/ship.env"
+  wait_ship_body 3 "greeting=hello" 120
+  grep -q '"line":"secrets at set version [0-9]*: deploying"' "$root3/logs/agent.log"
+  # Went live once, already with the secrets: no rollover to pick them up.
+  run grep -c '"line":"serving ' "$root3/logs/agent.log"
+  [ "$output" -eq 1 ]
+}
+
+@test "dashboard --ship gets a login link from a remote ship over ssh, naming its host; several ships need --ship" {
+  run "$STARPHLEET" dashboard
+  [ "$status" -eq 2 ]
+  [[ "$output" == *"choose one with --ship NAME"* ]]
+  run "$STARPHLEET" dashboard --ship ship1
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [[ "$output" == "http://$(sp_ns_addr 1)/starphleet/dashboard/login?code="* ]]
+  [ "$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 "$output")" = 303 ]
+}
+
 @test "bad input: unknown ship, bad target, unreachable host" {
   run "$STARPHLEET" status --ship nosuch
   [ "$status" -eq 2 ]

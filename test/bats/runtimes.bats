@@ -30,7 +30,14 @@ setup_file() {
   echo 'object Main extends App { println("hi") }' >"$SP_WORK/scala/src/main/scala/Main.scala"
   sp_commit scala "an sbt app" >/dev/null
 
+  # A Rack app whose bundle has no web server (rack only): refused at build time.
+  sp_repo rack-only >/dev/null
+  printf 'source "https://rubygems.org"\ngem "rack"\n' >"$SP_WORK/rack-only/Gemfile"
+  printf 'run ->(env) { [200, {}, ["hi"]] }\n' >"$SP_WORK/rack-only/config.ru"
+  sp_commit rack-only "rack without a server" >/dev/null
+
   sp_hq_init
+  sp_orders rack-only 4009 rack-only "export STARPHLEET_BASE=debian"
   sp_orders go 4001 go-hello "export STARPHLEET_BASE=debian"
   sp_orders ruby 4002 ruby-hello "export STARPHLEET_BASE=debian"
   sp_orders php 4003 php-hello "export STARPHLEET_BASE=debian"
@@ -102,6 +109,14 @@ slug_pack() {
   [ "$status" -eq 0 ]
   [[ "$output" == *"gem starphleet-no-such-gem (~> 1.0) is not installed on this stack"* ]]
   run grep -c '^!     Ruby gem' "$SP_ROOT"/logs/build-gem-missing-*.log
+  [ "$output" -eq 1 ]
+}
+
+@test "ruby: a config.ru whose bundle has no web server gem fails the build with one line (it used to build, then die at start)" {
+  run sp_wait_status "/rack-only .*error: build failed" 300
+  [ "$status" -eq 0 ]
+  [[ "$output" == *'config.ru needs a web server gem in the Gemfile'*'add gem "puma" or gem "webrick"'* ]]
+  run grep -c '^!     config.ru needs a web server gem' "$SP_ROOT"/logs/build-rack-only-*.log
   [ "$output" -eq 1 ]
 }
 

@@ -255,6 +255,26 @@ serving() {
   [ "$status" -eq 0 ]
 }
 
+@test "init again for an existing profile (same headquarters) enrolls it on a ship started after the first init; another headquarters is refused" {
+  run env STARPHLEET_ROOT="$SP_TMP/no-ship" "$STARPHLEET" init late --headquarters "file://$SP_REPOS/hq.git"
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"not enrolled"* ]]
+  run "$STARPHLEET" set --phleet late --root "$SP_ROOT" LATE 'v' --no-restart
+  [ "$status" -eq 1 ]
+  [[ "$output" == *"init NAME --headquarters URL --root ROOT"* ]]
+  run "$STARPHLEET" init late --headquarters "file://$SP_REPOS/hq.git" --root "$SP_ROOT"
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"phleet late exists"*"ship $SP_ROOT: admiral key enrolled"* ]]
+  run "$STARPHLEET" set --phleet late --root "$SP_ROOT" LATE 'v' --no-restart
+  echo "$output"
+  [ "$status" -eq 0 ]
+  "$STARPHLEET" unset --phleet late --root "$SP_ROOT" LATE --no-restart
+  run "$STARPHLEET" init late --headquarters "file://$SP_REPOS/other.git" --root "$SP_ROOT"
+  [ "$status" -eq 1 ]
+  [[ "$output" == *"already exists"*"with headquarters file://$SP_REPOS/hq.git"* ]]
+}
+
 @test "bad input: names, PORT, 64 KiB, unknown phleet, no ship — clear errors, nothing changed" {
   version=$("$STARPHLEET" info --phleet test | grep -o 'set version [0-9]*')
   run "$STARPHLEET" set --phleet test 1BAD x
@@ -268,11 +288,37 @@ serving() {
   [[ "$output" == *"at most 65536 bytes (64 KiB)"* ]]
   run "$STARPHLEET" set --phleet nosuch X y
   [ "$status" -eq 1 ]
-  [[ "$output" == *"unknown phleet 'nosuch' (known: rogue, test)"* ]]
+  [[ "$output" == *"unknown phleet 'nosuch' (known: late, rogue, test)"* ]]
   run "$STARPHLEET" set --phleet test --root "$SP_TMP/no-ship" X y
   [ "$status" -eq 1 ]
-  [[ "$output" == *"ship $SP_TMP/no-ship: no ship agent is running"* ]]
+  [[ "$output" == *"ship $SP_TMP/no-ship: no ship agent is running"*"; set X: nothing changed"* ]]
   run "$STARPHLEET" set X
   [ "$status" -eq 2 ]
   [ "$("$STARPHLEET" info --phleet test | grep -o 'set version [0-9]*')" = "$version" ]
+}
+
+@test "balancer for a phleet whose ship was remembered by init --root: named after its root, at the port it serves" {
+  run "$STARPHLEET" balancer --phleet test --listen 127.0.0.1:1
+  echo "$output"
+  [ "$status" -eq 0 ]
+  name=$(printf %s "$SP_ROOT" | sed 's#[^A-Za-z0-9_.-][^A-Za-z0-9_.-]*#-#g; s#^[^A-Za-z0-9]*##')
+  [[ "$output" == *"server 127.0.0.1:$SP_PORT max_fails=1 fail_timeout=5s;  # $name"* ]]
+}
+
+@test "remove ship forgets a local ship (remembered by init --root) once its agent is gone; a running one is refused" {
+  run "$STARPHLEET" remove ship --phleet test "$SP_ROOT"
+  echo "$output"
+  [ "$status" -eq 1 ]
+  [[ "$output" == *"is the local ship and its agent runs"* ]]
+  # Last test of the file: stop the agent (teardown removes the rest).
+  kill "$(cat "$SP_TMP/agent.pid")"
+  for _ in $(seq 1 50); do kill -0 "$(cat "$SP_TMP/agent.pid")" 2>/dev/null || break; sleep 0.1; done
+  run "$STARPHLEET" remove ship --phleet test "$SP_ROOT"
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"ship $SP_ROOT (local, no agent running) forgotten by phleet test"* ]]
+  [ -d "$SP_ROOT" ]
+  run "$STARPHLEET" remove ship --phleet test "$SP_ROOT"
+  [ "$status" -eq 1 ]
+  [[ "$output" == *"no ship '$SP_ROOT' in phleet test (ships: none)"* ]]
 }

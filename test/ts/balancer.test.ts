@@ -1,7 +1,7 @@
 import t from 'tap';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { renderBalancer } from '../../lib/ts/balancer.js';
+import { balancerShipName, renderBalancer } from '../../lib/ts/balancer.js';
 
 const templates = join(fileURLToPath(import.meta.url), '..', '..', '..', 'lib', 'templates');
 const ships = [
@@ -34,4 +34,10 @@ t.test('bad input is one clear error', async (t) => {
   t.throws(() => renderBalancer({ phleet: 'p', format: 'nginx', listen: '80', ships: [] }, templates), /has no ships/);
   t.throws(() => renderBalancer({ phleet: 'p', format: 'nginx', listen: '80;x', ships }, templates), /--listen/);
   t.throws(() => renderBalancer({ phleet: 'p', format: 'nginx', listen: '80', ships: [{ name: 'a', host: 'x;y', httpPort: 80 }] }, templates), /not a host/);
+});
+
+t.test('a local ship is named by its root: a name the configs take', async (t) => {
+  t.equal(balancerShipName('/var/starphleet'), 'var-starphleet');
+  t.equal(balancerShipName('/tmp/a b/ship_1.x'), 'tmp-a-b-ship_1.x');
+  t.equal(balancerShipName('/'), 'local');
 });

@@ -38,5 +38,7 @@ t.test('ship.env holds plain KEY=value lines and refuses what it cannot carry', 
   t.match(text, /^STARPHLEET_NAT=off$/m);
   t.notMatch(text, /HTTP_PORT/);
   t.match(shipEnvText('/r', { headquarters: 'file:///hq', init: 'keepalive' }), /^STARPHLEET_INIT=keepalive$/m);
+  t.match(shipEnvText('/r', { headquarters: 'file:///hq', awaitSecrets: 7 }), /^STARPHLEET_AWAIT_SECRETS=7$/m);
+  t.notMatch(shipEnvText('/r', { headquarters: 'file:///hq' }), /AWAIT_SECRETS/);
   t.throws(() => shipEnvText('/r', { headquarters: 'file:///x y' }), /cannot carry/);
 });
