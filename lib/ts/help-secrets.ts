@@ -42,7 +42,8 @@ not be replayed). Services roll over as for set.
   ${PHLEET}`,
   secrets: `usage: starphleet secrets [--phleet NAME] [--root DIR]
 
-Lists the phleet's secrets: names, when they were set and the set version.
+Lists the phleet's secrets, one a line: NAME  set TIME  (version N), the
+set version that last changed it; with none, the set version.
 Never the values.
 
   ${PHLEET}`,
