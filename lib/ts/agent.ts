@@ -77,6 +77,7 @@ export class Agent {
   private wake: (() => void) | null = null;
   private nginxChain: Promise<void> = Promise.resolve();
   private buildSlots = 1;
+  private readonly baseBuilds = new Map<string, Promise<unknown>>();
   private buildQueue: Array<() => void> = [];
   private restartAt = new Map<string, number>();
   private health = new Map<string, { at: number; failures: number; last: string }>();
@@ -456,7 +457,11 @@ export class Agent {
       s.state = 'building';
       s.updatedAt = new Date().toISOString();
       this.save();
-      const slug = readSlug(this.paths, s.id, commit) ?? await this.withBuildSlot(() => {
+      let slug = readSlug(this.paths, s.id, commit);
+      // A base not built yet (the first STARPHLEET_BASE=debian service) is
+      // built outside the build slot, so other services' builds go on meanwhile.
+      if (!slug) await this.baseOnce(base, s.path);
+      slug ??= await this.withBuildSlot(() => {
         this.log('build', s.path, `building ${orders.autodeploy.url} at ${commit.slice(0, 12)}`);
         // The build sees the same values as the app: orders exports, then phleet secrets (ENV_DIR, on a tmpfs).
         const buildEnv: Record<string, string | Buffer> = { ...orders.env, ...this.secrets.values(), PORT: String(orders.port) };
@@ -560,6 +565,17 @@ export class Agent {
       paths: this.paths, shDir: assets().sh, lxcDir: assets().lxc, buildpacksDir: assets().buildpacks,
       memory: this.config.memoryLimit, pids: this.config.pidsLimit,
     };
+  }
+
+  /** One build of each container base at a time: services that need the same base wait for the same build. */
+  private baseOnce(base: string, servicePath: string): Promise<unknown> {
+    let building = this.baseBuilds.get(base);
+    if (!building) {
+      building = ensureBase(this.paths, assets().lxc, base, (l) => this.log('build', servicePath, l))
+        .finally(() => this.baseBuilds.delete(base));
+      this.baseBuilds.set(base, building);
+    }
+    return building;
   }
 
   private async withBuildSlot<T>(fn: () => Promise<T>): Promise<T> {
