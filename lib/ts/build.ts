@@ -40,6 +40,12 @@ export function buildLogPath(paths: ShipPaths, serviceId: string, commit: string
   return join(paths.logs, `build-${serviceId}-${commit.slice(0, 8)}.log`);
 }
 
+/** "build-<service id>-<commit8>.log" → its service id and commit prefix; null for any other file. */
+export function parseBuildLogName(file: string): { serviceId: string; commit8: string } | null {
+  const m = /^build-(.+)-([0-9a-f]{8})\.log$/.exec(file);
+  return m ? { serviceId: m[1], commit8: m[2] } : null;
+}
+
 function chownTree(dir: string): Promise<unknown> {
   return runOrThrow('chown', ['-R', `${APP_UID}:${APP_UID}`, dir]);
 }
@@ -157,11 +163,10 @@ export function pruneBuildLogs(paths: ShipPaths, serviceId: string, keep: number
   if (!existsSync(paths.logs)) return [];
   const slugDir = dirname(paths.slug(serviceId, 'x'));
   const kept = new Set((existsSync(slugDir) ? readdirSync(slugDir) : []).map((c) => c.slice(0, 8)));
-  const prefix = `build-${serviceId}-`;
   const logs = readdirSync(paths.logs)
-    .filter((f) => f.startsWith(prefix) && /^[0-9a-f]{8}\.log$/.test(f.slice(prefix.length)))
-    .map((f) => ({ f, commit8: f.slice(prefix.length, prefix.length + 8), at: statSync(join(paths.logs, f)).mtimeMs }))
-    .filter((x) => !kept.has(x.commit8))
+    .map((f) => ({ f, name: parseBuildLogName(f) }))
+    .filter((x) => x.name?.serviceId === serviceId && !kept.has(x.name.commit8))
+    .map((x) => ({ f: x.f, at: statSync(join(paths.logs, x.f)).mtimeMs }))
     .sort((a, b) => b.at - a.at);
   const removed: string[] = [];
   for (const old of logs.slice(keep)) {

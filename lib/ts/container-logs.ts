@@ -6,6 +6,7 @@
 import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ShipPaths } from './paths.js';
+import { serviceIdOfContainer } from './service-names.js';
 
 export function removeContainerLog(paths: ShipPaths, name: string): void {
   const file = paths.containerLog(name);
@@ -13,8 +14,6 @@ export function removeContainerLog(paths: ShipPaths, name: string): void {
   rmSync(`${file}.1`, { force: true });
 }
 
-/** A container log's file name: `<service-id>--<commit8>-<seq>.log` (or its rotation `.1`). */
-const CONTAINER_LOG = /^(.+--[0-9a-f]{8}-\d+)\.log(\.1)?$/;
 
 /**
  * Logs of containers the ship no longer has (removed by `ship down`, or by an
@@ -25,8 +24,9 @@ export function removeOrphanLogs(paths: ShipPaths, containers: Set<string>): str
   if (!existsSync(paths.logs)) return [];
   const removed: string[] = [];
   for (const f of readdirSync(paths.logs)) {
-    const m = CONTAINER_LOG.exec(f);
-    if (!m || containers.has(m[1]) || existsSync(paths.container(m[1]))) continue;
+    // A container log: `<container name>.log`, or its rotation `.log.1`.
+    const name = /^(.+)\.log(\.1)?$/.exec(f)?.[1];
+    if (!name || serviceIdOfContainer(name) === null || containers.has(name) || existsSync(paths.container(name))) continue;
     rmSync(join(paths.logs, f), { force: true });
     removed.push(f);
   }

@@ -129,15 +129,11 @@ export class LogFollower {
 
   private skipPartialLine(f: Followed): void {
     const buf = Buffer.alloc(Math.min(READ_CHUNK, 64 * 1024));
-    let fd: number;
-    try { fd = openSync(f.file, 'r'); } catch { return; }
-    try {
+    withFile(f.file, (fd) => {
       const n = readSync(fd, buf, 0, buf.length, f.offset);
       const nl = buf.subarray(0, n).indexOf(0x0a);
       f.offset += nl === -1 ? n : nl + 1;
-    } finally {
-      closeSync(fd);
-    }
+    });
   }
 
   /** One round for one file; true when it has more to read. */

@@ -7,15 +7,15 @@
 // agent was down goes too.
 import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { parseBuildLogName } from './build.js';
 import type { ShipPaths } from './paths.js';
-
-/** A service id as serviceIdFor makes them ("<name>-<6 hex>"); anything else under these folders is not ours to remove. */
-const SERVICE_ID = /^[a-z0-9][a-z0-9.-]*-[0-9a-f]{6}$/;
+import { isServiceId } from './service-names.js';
 
 /** Remove the files of every service id not in `keep`; returns what was removed (relative to the root). */
 export function sweepServiceFiles(paths: ShipPaths, keep: Set<string>): string[] {
   const removed: string[] = [];
-  const gone = (id: string): boolean => SERVICE_ID.test(id) && !keep.has(id);
+  // Anything not named like a service id is not ours to remove.
+  const gone = (id: string): boolean => isServiceId(id) && !keep.has(id);
   const sweep = (dir: string, idOf: (entry: string) => string | null, rel: string): void => {
     if (!existsSync(dir)) return;
     for (const entry of readdirSync(dir)) {
@@ -28,6 +28,6 @@ export function sweepServiceFiles(paths: ShipPaths, keep: Set<string>): string[]
   sweep(paths.slugs, (e) => e, 'slugs');
   sweep(paths.caches, (e) => e, 'cache');
   sweep(paths.repos, (e) => (e.endsWith('.git') ? e.slice(0, -'.git'.length) : null), 'repos');
-  sweep(paths.logs, (e) => /^build-(.+)-[0-9a-f]{8}\.log$/.exec(e)?.[1] ?? null, 'logs');
+  sweep(paths.logs, (e) => parseBuildLogName(e)?.serviceId ?? null, 'logs');
   return removed;
 }

@@ -39,6 +39,11 @@ export function containerNameFor(serviceId: string, commit: string, seq: number)
   return name;
 }
 
+/** True for an id of the shape serviceIdFor makes ("<name>-<6 hex>"). */
+export function isServiceId(id: string): boolean {
+  return /^[a-z0-9][a-z0-9.-]*-[0-9a-f]{6}$/.test(id);
+}
+
 /** The service id a container name belongs to (exact, never a prefix match). */
 export function serviceIdOfContainer(name: string): string | null {
   const m = /^(.+-[0-9a-f]{6})--[0-9a-f]{1,8}-\d+$/.exec(name);
