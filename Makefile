@@ -2,7 +2,7 @@
 # `make test` runs every test; `make demo` installs everything and runs a
 # one-ship phleet on this machine serving examples/.
 BUN := node_modules/.bin/bun
-TS_SOURCES := $(wildcard lib/ts/*.ts)
+TS_SOURCES := $(shell find lib/ts -name "*.ts")
 ASSET_DIRS := lib/sh buildpacks lxc lib/templates lib/dashboard
 ASSET_FILES := $(shell find $(ASSET_DIRS) -type f 2>/dev/null)
 
@@ -17,7 +17,7 @@ node_modules/.package-lock.json: package.json package-lock.json
 deps: node_modules/.package-lock.json
 
 system-packages:
-	lib/sh/install-system-packages
+	lib/sh/host/install-system-packages
 
 dist/assets.tar: $(ASSET_FILES)
 	@mkdir -p dist
@@ -28,7 +28,7 @@ dist/starphleet: deps dist/assets.tar $(TS_SOURCES)
 
 check: deps
 	node_modules/.bin/tsc -p tsconfig.json
-	shellcheck lib/sh/* lxc/base-* buildpacks/*/bin/* bench/* test/bats/helpers/*.bash
+	shellcheck lib/sh/host/* lib/sh/container/* lxc/base-* buildpacks/*/bin/* bench/* test/bats/helpers/*.bash
 
 test: all
 	test/run-all
@@ -40,7 +40,7 @@ test-bats: all
 	node_modules/bats/bin/bats test/bats
 
 demo: system-packages all
-	lib/sh/demo
+	lib/sh/host/demo
 
 clean:
 	rm -rf dist

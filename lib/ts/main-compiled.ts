@@ -3,10 +3,10 @@
 import { readFileSync } from 'node:fs';
 // @ts-expect-error bun embeds the file and gives its path
 import assetsTar from '../../dist/assets.tar' with { type: 'file' };
-import { setAssetRoot } from './assets.js';
-import { assetsHome, unpackAssets } from './assets-embedded.js';
-import { main } from './cli.js';
-import { setSelfCommand } from './self.js';
+import { setAssetRoot } from './core/assets.js';
+import { assetsHome, unpackAssets } from './core/assets-embedded.js';
+import { main } from './cli/cli.js';
+import { setSelfCommand } from './core/self.js';
 
 const argv = process.argv.slice(2);
 setSelfCommand([process.execPath]);

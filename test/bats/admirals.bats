@@ -194,7 +194,7 @@ teardown_file() {
     ln -sf "$(command -v "$tool")" "$bin/$tool"
   done
   cp "$KEYS/bob.pub" "$SP_TMP/ak/bob.pub"
-  run env PATH="$bin" "$REPO_ROOT/lib/sh/admiral-sync" "$ADM" "$SP_TMP/ak"
+  run env PATH="$bin" "$REPO_ROOT/lib/sh/host/admiral-sync" "$ADM" "$SP_TMP/ak"
   echo "$output"
   [ "$status" -eq 0 ]
   [[ "$output" == *"sudo is not installed: admiral $ADM cannot use sudo (install the sudo package"* ]]
@@ -207,7 +207,7 @@ teardown_file() {
   # The previous test left bob's key for $ADM, written by a run without a marker.
   home=$(getent passwd "$ADM" | cut -d: -f6)
   grep -q "bob@test" "$home/.ssh/authorized_keys"
-  run "$REPO_ROOT/lib/sh/admiral-sync" "$ADM" "$SP_TMP/no-folder" "$SP_TMP/other-ship-managed"
+  run "$REPO_ROOT/lib/sh/host/admiral-sync" "$ADM" "$SP_TMP/no-folder" "$SP_TMP/other-ship-managed"
   echo "$output"
   [ "$status" -eq 0 ]
   [[ "$output" == *"keys are not this ship's and stay as they are"* ]]
@@ -215,9 +215,9 @@ teardown_file() {
   run adm_ssh "$KEYS/bob" true
   [ "$status" -eq 0 ]
   # The ship that wrote them (its marker names the user) empties them when its folder is gone.
-  "$REPO_ROOT/lib/sh/admiral-sync" "$ADM" "$SP_TMP/ak" "$SP_TMP/this-ship-managed" >/dev/null
+  "$REPO_ROOT/lib/sh/host/admiral-sync" "$ADM" "$SP_TMP/ak" "$SP_TMP/this-ship-managed" >/dev/null
   [ "$(cat "$SP_TMP/this-ship-managed")" = "$ADM" ]
-  run "$REPO_ROOT/lib/sh/admiral-sync" "$ADM" "$SP_TMP/no-folder" "$SP_TMP/this-ship-managed"
+  run "$REPO_ROOT/lib/sh/host/admiral-sync" "$ADM" "$SP_TMP/no-folder" "$SP_TMP/this-ship-managed"
   [ "$status" -eq 0 ]
   [[ "$output" == *"admiral $ADM has no keys"* ]]
   [ ! -s "$home/.ssh/authorized_keys" ]

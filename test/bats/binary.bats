@@ -54,7 +54,7 @@ teardown_file() {
   [ "$status" -eq 0 ]
   run sp_wait_body /proc "Procfile says hello from Starphleet" 120
   [ "$status" -eq 0 ]
-  ls "$SP_ROOT"/assets/*/lib/sh/app-start
+  ls "$SP_ROOT"/assets/*/lib/sh/container/app-start
   ls "$SP_ROOT"/assets/*/buildpacks/python/bin/compile
   run grep -h 'app detected' "$SP_TMP/agent.log"
   [[ "$output" == *"Python app detected"* ]]

@@ -17,7 +17,7 @@ teardown() {
 
 @test "BUILDPACK_URL to a path the build cannot see fails with one line saying why" {
   printf 'BUILDPACK_URL=file://%s/not-here/pack.git#main\n' "$T" >"$T/build/.env"
-  run "$REPO_ROOT/lib/sh/build-in-container" "$T/build" "$T/cache" "" "$T/meta" "$REPO_ROOT/buildpacks"
+  run "$REPO_ROOT/lib/sh/container/build-in-container" "$T/build" "$T/cache" "" "$T/meta" "$REPO_ROOT/buildpacks"
   echo "$output"
   [ "$status" -eq 1 ]
   [[ "$output" == *"!     BUILDPACK_URL file://$T/not-here/pack.git: no such path inside the build container"*"serve the pack over https://, git:// or ssh"* ]]

@@ -12,7 +12,7 @@ bats_require_minimum_version 1.5.0
 setup() {
   ROOT=$(cd "$BATS_TEST_DIRNAME/../.." && pwd)
   PACKS="$ROOT/buildpacks"
-  SH="$ROOT/lib/sh"
+  SH="$ROOT/lib/sh/container"
   EXAMPLES="$ROOT/examples/services"
   T=$(mktemp -d /tmp/starphleet-offline.XXXXXX)
 }

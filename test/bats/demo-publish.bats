@@ -15,7 +15,7 @@ teardown() {
 }
 
 @test "demo-publish again after a user's push keeps the user's commit" {
-  run "$REPO_ROOT/lib/sh/demo-publish" "$T/src" app "$T/demo"
+  run "$REPO_ROOT/lib/sh/host/demo-publish" "$T/src" app "$T/demo"
   [ "$status" -eq 0 ]
   [ "$(git -C "$T/demo/repos/app.git" show main:file)" = one ]
   # the user pushes to the printed repo
@@ -24,7 +24,7 @@ teardown() {
   git -C "$T/user" commit -qam "my change"
   git -C "$T/user" push -q origin HEAD:main
   mine=$(git -C "$T/user" rev-parse HEAD)
-  run "$REPO_ROOT/lib/sh/demo-publish" "$T/src" app "$T/demo"
+  run "$REPO_ROOT/lib/sh/host/demo-publish" "$T/src" app "$T/demo"
   echo "$output"
   [ "$status" -eq 0 ]
   [[ "$output" == *"Keeping $T/demo/repos/app.git"* ]]
@@ -32,13 +32,13 @@ teardown() {
 }
 
 @test "demo-publish of a changed example updates a repo nobody pushed to" {
-  "$REPO_ROOT/lib/sh/demo-publish" "$T/src" app "$T/demo"
+  "$REPO_ROOT/lib/sh/host/demo-publish" "$T/src" app "$T/demo"
   first=$(git -C "$T/demo/repos/app.git" rev-parse main)
-  run "$REPO_ROOT/lib/sh/demo-publish" "$T/src" app "$T/demo"
+  run "$REPO_ROOT/lib/sh/host/demo-publish" "$T/src" app "$T/demo"
   [ "$status" -eq 0 ]
   [ "$(git -C "$T/demo/repos/app.git" rev-parse main)" = "$first" ]   # unchanged: no new commit
   echo two > "$T/src/file"
-  run "$REPO_ROOT/lib/sh/demo-publish" "$T/src" app "$T/demo"
+  run "$REPO_ROOT/lib/sh/host/demo-publish" "$T/src" app "$T/demo"
   [ "$status" -eq 0 ]
   [ "$(git -C "$T/demo/repos/app.git" show main:file)" = two ]
 }

@@ -1,13 +1,13 @@
 #!/usr/bin/env bats
 # The nginx front door against a real nginx on 127.0.0.1: config rendered by
-# lib/ts/nginx-config.ts (under bun), started/reloaded/stopped by lib/sh/nginx-*,
-# applied and confirmed by lib/ts/nginx.ts. Upstreams are small node servers.
+# lib/ts/nginx/config.ts (under bun), started/reloaded/stopped by lib/sh/host/nginx-*,
+# applied and confirmed by lib/ts/nginx/reload.ts. Upstreams are small node servers.
 # Tests share one nginx (setup_file) and run in file order; the ones that
 # change the config or stop nginx come last.
 
 REPO="$(cd "$BATS_TEST_DIRNAME/../.." && pwd)"
 BUN="$REPO/node_modules/.bin/bun"
-SH="$REPO/lib/sh"
+SH="$REPO/lib/sh/host"
 
 setup_file() {
   command -v nginx >/dev/null || skip "nginx is not installed"
@@ -68,14 +68,14 @@ server.listen(0, '127.0.0.1', () => {
 JS
 
   cat >"$T/render.ts" <<TS
-import { renderNginxConfig } from '$REPO/lib/ts/nginx-config.ts';
-import { assets } from '$REPO/lib/ts/assets.ts';
+import { renderNginxConfig } from '$REPO/lib/ts/nginx/config.ts';
+import { assets } from '$REPO/lib/ts/core/assets.ts';
 process.stdout.write(renderNginxConfig(JSON.parse(process.argv[2]), assets().templates));
 TS
 
   cat >"$T/apply.ts" <<TS
 import { readFileSync } from 'node:fs';
-import { applyNginxConfig, servingGeneration } from '$REPO/lib/ts/nginx.ts';
+import { applyNginxConfig, servingGeneration } from '$REPO/lib/ts/nginx/reload.ts';
 const [prefix, confFile, generation, control] = process.argv.slice(2);
 try {
   await applyNginxConfig(prefix, readFileSync(confFile, 'utf8'), Number(generation));

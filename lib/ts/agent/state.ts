@@ -1,0 +1,87 @@
+// The ship's state: services, their containers and the addresses they hold.
+// One JSON file under the root, replaced atomically on every change, so a
+// restarted agent picks up exactly where the last one stopped.
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { Orders } from '../hq/orders.js';
+
+/** A service version's life (one container): see service-state.ts. */
+export type ContainerState = 'starting' | 'checking' | 'online' | 'draining' | 'failed' | 'stopped';
+
+/** What `status` reports for a service as a whole. */
+export type ServiceState = 'pending' | 'building' | 'starting' | 'checking' | 'online' | 'failed';
+
+export interface ContainerRecord {
+  name: string;
+  servicePath: string;
+  serviceId: string;
+  commit: string;
+  ordersHash: string;
+  base: string;
+  ip: string;
+  port: number;
+  state: ContainerState;
+  createdAt: string;
+  onlineAt?: string;
+  drainUntil?: string;
+  error?: string;
+  restarts: number;
+  lastRestartAt?: string;
+  backoff?: number;               // crash-restart backoff level: delay = 2^backoff s, at most 60 s
+  healthUrl?: string;             // checked at go-live and every HEALTHCHECK_PULSE after
+  answeredSinceRestart?: boolean;
+  secretsVersion?: number;        // the phleet secrets' rollout version it was deployed for
+  repo?: string;                  // the autodeploy URL (with #ref) it was built from
+}
+
+export interface ServiceRecord {
+  path: string;
+  id: string;
+  ordersFile: string;               // HQ-relative, for error messages
+  orders?: Orders;                  // last orders that read cleanly
+  ordersError?: string;             // the current orders file's problem, if any
+  commit?: string;                  // what the repo's ref resolves to now
+  serving?: string;                 // container name nginx routes to
+  servingCommit?: string;
+  deploying?: string;               // deploy key in flight
+  state: ServiceState;
+  failedKey?: string;               // deploy key that failed: not retried until something changes
+  failedCommit?: string;            // the commit of the version that failed
+  lastError?: string;
+  fetchRetry?: string;              // its repo is unreachable: failed tries and the next one
+  updatedAt: string;
+}
+
+export interface ShipState {
+  version: 1;
+  hqCommit?: string;
+  hqError?: string;
+  hqRetry?: string;                            // HQ unreachable: failed tries and the next one
+  services: Record<string, ServiceRecord>;     // by path
+  containers: Record<string, ContainerRecord>; // by name
+  seq: number;                                 // container sequence
+  nginxGeneration: number;
+}
+
+export function emptyState(): ShipState {
+  return { version: 1, services: {}, containers: {}, seq: 0, nginxGeneration: 0 };
+}
+
+export function loadState(file: string): ShipState {
+  if (!existsSync(file)) return emptyState();
+  const parsed = JSON.parse(readFileSync(file, 'utf8')) as ShipState;
+  if (parsed.version !== 1) throw new Error(`${file}: unknown state version ${String(parsed.version)}`);
+  return parsed;
+}
+
+export function saveState(file: string, state: ShipState): void {
+  mkdirSync(dirname(file), { recursive: true });
+  const tmp = `${file}.tmp`;
+  writeFileSync(tmp, JSON.stringify(state, null, 2) + '\n', { mode: 0o600 });
+  renameSync(tmp, file);
+}
+
+/** What a deployed version is: commit, orders and the phleet secrets' rollout version (0: none yet). */
+export function deployKey(commit: string, ordersHash: string, secretsVersion = 0): string {
+  return secretsVersion ? `${commit}:${ordersHash}:s${secretsVersion}` : `${commit}:${ordersHash}`;
+}

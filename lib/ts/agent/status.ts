@@ -1,0 +1,182 @@
+// `starphleet status`: the ship's state as a stable JSON document (pure) and
+// as plain text, one line per service.
+import type { ShipConfig } from '../core/config.js';
+import type { ContainerRecord, ShipState } from './state.js';
+
+/** The last healthcheck the agent made of a container. */
+export interface HealthSeen {
+  checkedAt: string; // ISO time
+  ok: boolean;
+  result: string;    // "200 in 12 ms", or what failed
+}
+
+/** What the running agent knows besides the state file (absent: nulls). */
+export interface StatusLive {
+  health(container: string): HealthSeen | undefined;
+  memoryBytes(container: string): number | null;
+  now?: number;
+}
+
+export interface ContainerStatus {
+  name: string;
+  state: string;             // starting, checking, online, draining, failed
+  commit: string;
+  ip: string;
+  port: number;
+  createdAt: string;
+  onlineAt: string | null;
+  uptimeSeconds: number | null; // since it last (re)started, while online or draining
+  restarts: number;
+  memoryBytes: number | null;
+  health: HealthSeen | null;
+  error: string | null;
+}
+
+export interface ServiceStatus {
+  path: string;
+  state: string;
+  repo: string | null;
+  ref: string | null;
+  commit: string | null;          // what the ref resolves to now
+  servingCommit: string | null;   // what nginx routes to
+  failedCommit: string | null;    // the newest version that failed to go live (error says why)
+  container: string | null;
+  ip: string | null;
+  port: number | null;
+  restarts: number;
+  error: string | null;
+  uptimeSeconds: number | null;    // of the serving container, since it last (re)started
+  memoryBytes: number | null;      // of the serving container's cgroup
+  health: HealthSeen | null;       // last check of the serving container
+  containers: ContainerStatus[];   // every version this service has: serving, new, draining, failed
+  retry: string | null;           // its repo is unreachable: failed tries and the next one
+  servingRepo?: string | null;    // the URL#ref the serving container was built from (may differ from the orders' after a failed change)
+}
+
+export interface ShipStatus {
+  ship: {
+    root: string; headquarters: string | null; hqCommit: string | null; hqError: string | null; hqRetry: string | null; httpPort: number;
+    // Filled in by the agent (issue 6): admirals synced from the HQ, the privatize key's fingerprint.
+    admirals?: { user: string; keys: unknown[]; errors: string[] };
+    sshKey?: string | null;
+  };
+  services: ServiceStatus[];
+}
+
+function containerStatus(c: ContainerRecord, live: StatusLive | undefined, now: number): ContainerStatus {
+  const since = c.lastRestartAt && c.onlineAt && c.lastRestartAt > c.onlineAt ? c.lastRestartAt : c.onlineAt;
+  const running = c.state === 'online' || c.state === 'draining';
+  return {
+    name: c.name,
+    state: c.state,
+    commit: c.commit,
+    ip: c.ip,
+    port: c.port,
+    createdAt: c.createdAt,
+    onlineAt: c.onlineAt ?? null,
+    uptimeSeconds: running && since ? Math.max(0, Math.round((now - Date.parse(since)) / 1000)) : null,
+    restarts: c.restarts,
+    memoryBytes: c.state === 'failed' ? null : live?.memoryBytes(c.name) ?? null,
+    health: live?.health(c.name) ?? null,
+    error: c.error ?? null,
+  };
+}
+
+export function statusOf(state: ShipState, config: ShipConfig, live?: StatusLive): ShipStatus {
+  const now = live?.now ?? Date.now();
+  const services = Object.values(state.services)
+    .sort((a, b) => a.path.localeCompare(b.path))
+    .map((s): ServiceStatus => {
+      const c = s.serving ? state.containers[s.serving] : undefined;
+      const containers = Object.values(state.containers)
+        .filter((x) => x.servicePath === s.path)
+        .sort((a, b) => a.createdAt.localeCompare(b.createdAt))
+        .map((x) => containerStatus(x, live, now));
+      const serving = containers.find((x) => x.name === c?.name);
+      return {
+        path: s.path,
+        state: s.state,
+        repo: s.orders?.autodeploy.url ?? null,
+        ref: s.orders?.autodeploy.ref ?? null,
+        commit: s.commit ?? null,
+        servingCommit: s.servingCommit ?? null,
+        failedCommit: s.failedCommit ?? null,
+        container: c?.name ?? null,
+        ip: c?.ip ?? null,
+        port: c?.port ?? null,
+        restarts: c?.restarts ?? 0,
+        error: s.lastError ?? s.ordersError ?? null,
+        uptimeSeconds: serving?.uptimeSeconds ?? null,
+        memoryBytes: serving?.memoryBytes ?? null,
+        health: serving?.health ?? null,
+        containers,
+        retry: s.fetchRetry ?? null,
+        servingRepo: c?.repo ?? null,
+      };
+    });
+  // A service removed from the headquarters is gone from the state, but its
+  // last container still drains: it shows as a `draining` service until then.
+  for (const c of Object.values(state.containers)) {
+    if (c.state !== 'draining' || state.services[c.servicePath] || services.some((x) => x.path === c.servicePath)) continue;
+    const cs = containerStatus(c, live, now);
+    services.push({
+      path: c.servicePath, state: 'draining', repo: null, ref: null, commit: c.commit, servingCommit: null, failedCommit: null,
+      container: c.name, ip: c.ip, port: c.port, restarts: c.restarts, error: null, retry: null,
+      uptimeSeconds: cs.uptimeSeconds, memoryBytes: cs.memoryBytes, health: cs.health, containers: [cs],
+    });
+  }
+  services.sort((a, b) => a.path.localeCompare(b.path));
+  return {
+    ship: {
+      root: config.root,
+      headquarters: config.headquarters ?? null,
+      hqCommit: state.hqCommit ?? null,
+      hqError: state.hqError ?? null,
+      hqRetry: state.hqRetry ?? null,
+      httpPort: config.httpPort,
+    },
+    services,
+  };
+}
+
+export function formatStatus(status: ShipStatus): string {
+  const lines: string[] = [];
+  const hq = status.ship.hqCommit ? status.ship.hqCommit.slice(0, 12) : 'not fetched';
+  lines.push(`ship ${status.ship.root}  headquarters ${status.ship.headquarters ?? '-'} @ ${hq}${status.ship.hqError ? `  ERROR ${status.ship.hqError}` : ''}${status.ship.hqRetry ? ` (${status.ship.hqRetry})` : ''}`);
+  for (const e of status.ship.admirals?.errors ?? []) lines.push(`admirals ERROR ${e}`);
+  const rows = status.services.map((s) => [
+    s.path,
+    s.state,
+    // repo@commit of what serves; after an orders change to another repo that
+    // failed, that is the old repo (the new one's commit is in failed=).
+    s.servingRepo && s.servingCommit ? `${s.servingRepo}@${s.servingCommit.slice(0, 12)}`
+      : s.repo ? `${s.repo}${s.ref ? `#${s.ref}` : ''}@${(s.servingCommit ?? s.commit ?? '-').slice(0, 12)}` : '-',
+    s.container ?? '-',
+    s.uptimeSeconds !== null ? `up=${formatSeconds(s.uptimeSeconds)}` : '',
+    s.memoryBytes !== null ? `mem=${formatBytes(s.memoryBytes)}` : '',
+    s.health ? `health=${s.health.ok ? 'ok' : 'FAIL'}@${s.health.checkedAt.slice(11, 19)}` : '',
+    s.restarts ? `restarts=${s.restarts}` : '',
+    s.containers.filter((x) => x.name !== s.container && x.state !== 'failed').map((x) => `${x.state}=${x.name}`).join(' '),
+    s.failedCommit ? `failed=${s.failedCommit.slice(0, 12)}` : '',
+    s.error ? `error: ${s.error}` : '',
+    s.retry ? `(${s.retry})` : '',
+  ]);
+  const widths = [0, 1, 2, 3].map((i) => Math.max(0, ...rows.map((r) => r[i].length)));
+  for (const r of rows) {
+    lines.push(r.map((cell, i) => (i < 4 ? cell.padEnd(widths[i]) : cell)).filter((cell, i) => i < 4 || cell !== '').join('  ').trimEnd());
+  }
+  return lines.join('\n');
+}
+
+export function formatSeconds(n: number): string {
+  if (n < 60) return `${n}s`;
+  if (n < 3600) return `${Math.floor(n / 60)}m${String(n % 60).padStart(2, '0')}s`;
+  if (n < 86400) return `${Math.floor(n / 3600)}h${String(Math.floor((n % 3600) / 60)).padStart(2, '0')}m`;
+  return `${Math.floor(n / 86400)}d${String(Math.floor((n % 86400) / 3600)).padStart(2, '0')}h`;
+}
+
+export function formatBytes(n: number): string {
+  if (n < 1024 * 1024) return `${Math.round(n / 1024)}K`;
+  if (n < 1024 * 1024 * 1024) return `${(n / 1024 / 1024).toFixed(1)}M`;
+  return `${(n / 1024 / 1024 / 1024).toFixed(2)}G`;
+}

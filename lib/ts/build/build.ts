@@ -1,0 +1,178 @@
+// Build: one commit of a service repo → a slug (the built /app plus its web
+// command), in a one-shot build container. A slug is kept per commit, so a
+// change of orders or a rollback to a built commit never rebuilds.
+import { randomBytes } from 'node:crypto';
+import { chownSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { APP_UID, destroyContainer, prepareBuildContainer } from '../container/container.js';
+import { CappedLog } from '../logs/capped-file.js';
+import type { ShipPaths } from '../core/paths.js';
+import { otherProcessesNotice, webCommand } from './release.js';
+import { runOrThrow, runScript } from '../core/sh.js';
+
+export interface SlugMeta {
+  commit: string;
+  buildpack: string;
+  web: string;
+  healthcheck?: string; // the repo's `healthcheck` file
+  builtAt: string;
+}
+
+export interface BuildContext {
+  paths: ShipPaths;
+  shDir: string;          // host scripts (build-run, git-export)
+  containerShDir: string; // mounted at /starphleet in the build container
+  lxcDir: string;
+  buildpacksDir: string;
+  memory: string;
+  pids: number;
+}
+
+export function slugMetaPath(paths: ShipPaths, serviceId: string, commit: string): string {
+  return join(paths.slug(serviceId, commit), 'meta.json');
+}
+
+export function readSlug(paths: ShipPaths, serviceId: string, commit: string): SlugMeta | null {
+  const file = slugMetaPath(paths, serviceId, commit);
+  return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as SlugMeta) : null;
+}
+
+export function buildLogPath(paths: ShipPaths, serviceId: string, commit: string): string {
+  return join(paths.logs, `build-${serviceId}-${commit.slice(0, 8)}.log`);
+}
+
+/** "build-<service id>-<commit8>.log" → its service id and commit prefix; null for any other file. */
+export function parseBuildLogName(file: string): { serviceId: string; commit8: string } | null {
+  const m = /^build-(.+)-([0-9a-f]{8})\.log$/.exec(file);
+  return m ? { serviceId: m[1], commit8: m[2] } : null;
+}
+
+function chownTree(dir: string): Promise<unknown> {
+  return runOrThrow('chown', ['-R', `${APP_UID}:${APP_UID}`, dir]);
+}
+
+/** Return the slug for commit, building it first if the ship does not have it. */
+export async function ensureSlug(
+  ctx: BuildContext, serviceId: string, commit: string, base: string,
+  buildEnv: Record<string, string | Buffer>, onLine: (line: string) => void,
+): Promise<SlugMeta> {
+  const existing = readSlug(ctx.paths, serviceId, commit);
+  if (existing) return existing;
+
+  const id = `${commit.slice(0, 8)}${randomBytes(3).toString('hex')}`;
+  const work = join(ctx.paths.builds, id);
+  const app = join(work, 'app');
+  const meta = join(work, 'meta');
+  const envDir = join(work, 'env');
+  const cache = ctx.paths.cache(serviceId);
+  const name = `build--${serviceId}--${id}`.slice(0, 63);
+  const logFile = buildLogPath(ctx.paths, serviceId, commit);
+  mkdirSync(ctx.paths.logs, { recursive: true });
+  rmSync(logFile, { force: true });
+  const log = new CappedLog(logFile);
+  const say = (line: string): void => { log.write(`${line}\n`); onLine(line); };
+  let envMounted = false;
+
+  try {
+    mkdirSync(work, { recursive: true });
+    await runOrThrow(`${ctx.shDir}/git-export`, [ctx.paths.repo(serviceId), commit, app]);
+    mkdirSync(meta);
+    mkdirSync(envDir, { mode: 0o750 });
+    // ENV_DIR (orders exports and phleet secrets, one file per variable) lives
+    // on a tmpfs: it never reaches a disk and is gone when the build ends.
+    await runOrThrow('mount', ['-t', 'tmpfs', '-o', 'size=16m,mode=0750,nosuid,nodev,noexec', 'starphleet-env', envDir]);
+    envMounted = true;
+    for (const [k, v] of Object.entries(buildEnv)) {
+      if (/^[A-Za-z_][A-Za-z0-9_]*$/.test(k)) writeFileSync(join(envDir, k), v, { mode: 0o640 });
+    }
+    mkdirSync(cache, { recursive: true });
+    await chownTree(app);
+    await chownTree(meta);
+    await chownTree(cache);
+    chownSync(envDir, 0, APP_UID);
+    await runOrThrow('chgrp', ['-R', String(APP_UID), envDir]);
+
+    say(`-----> Building ${serviceId} at ${commit.slice(0, 12)}`);
+    await prepareBuildContainer(ctx.paths, {
+      name, base, buildId: id, buildDir: app, cacheDir: cache, envDir, metaDir: meta,
+      memory: ctx.memory, pids: ctx.pids, containerShDir: ctx.containerShDir, buildpacksDir: ctx.buildpacksDir, lxcDir: ctx.lxcDir,
+    }, say);
+    const result = await runScript(`${ctx.shDir}/build-run`, [ctx.paths.lxcpath, name, id, `starphleet-${base}`], {
+      timeoutSeconds: 15 * 60,
+      onLine: (line) => say(line),
+    });
+    if (result.code !== 0) {
+      const tail = (result.stdout + result.stderr).trim().split('\n').filter((l) => l.trim() !== '').slice(-3).join(' | ');
+      throw new Error(result.timedOut ? 'build ran longer than 15 minutes' : `build failed: ${tail || `exit ${result.code}`}`);
+    }
+
+    const procfile = existsSync(join(app, 'Procfile')) ? readFileSync(join(app, 'Procfile'), 'utf8') : null;
+    const release = existsSync(join(meta, 'release.yml')) ? readFileSync(join(meta, 'release.yml'), 'utf8') : '';
+    const web = webCommand(procfile, release);
+    const notRun = otherProcessesNotice(procfile);
+    if (notRun) say(notRun);
+    const healthFile = join(app, 'healthcheck');
+    const slugMeta: SlugMeta = {
+      commit,
+      buildpack: existsSync(join(meta, 'buildpack')) ? readFileSync(join(meta, 'buildpack'), 'utf8').trim() : 'unknown',
+      web,
+      healthcheck: existsSync(healthFile) ? readFileSync(healthFile, 'utf8').split('\n')[0].trim() : undefined,
+      builtAt: new Date().toISOString(),
+    };
+    const slugDir = ctx.paths.slug(serviceId, commit);
+    rmSync(slugDir, { recursive: true, force: true });
+    mkdirSync(dirname(slugDir), { recursive: true });
+    mkdirSync(slugDir);
+    renameSync(app, join(slugDir, 'app'));
+    writeFileSync(slugMetaPath(ctx.paths, serviceId, commit), JSON.stringify(slugMeta, null, 2) + '\n');
+    say(`-----> Slug ready: web: ${web}`);
+    return slugMeta;
+  } catch (err) {
+    say(`!     ${(err as Error).message}`);
+    throw err;
+  } finally {
+    await destroyContainer(ctx.paths, ctx.shDir, name).catch(() => undefined);
+    if (envMounted) {
+      await runOrThrow('umount', [envDir]).catch(() => runOrThrow('umount', ['-l', envDir])).catch((e: Error) => say(`!     ${e.message}`));
+    }
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+/** Keep the slugs containers use plus the newest `keep` others; remove the rest. */
+export function pruneSlugs(paths: ShipPaths, serviceId: string, inUse: Set<string>, keep: number): string[] {
+  const dir = dirname(paths.slug(serviceId, 'x'));
+  if (!existsSync(dir)) return [];
+  const slugs = readdirSync(dir)
+    .map((commit) => ({ commit, meta: readSlug(paths, serviceId, commit) }))
+    .filter((x) => x.meta !== null && !inUse.has(x.commit))
+    .sort((a, b) => (b.meta?.builtAt ?? '').localeCompare(a.meta?.builtAt ?? ''));
+  const removed: string[] = [];
+  for (const old of slugs.slice(keep)) {
+    rmSync(paths.slug(serviceId, old.commit), { recursive: true, force: true });
+    removed.push(old.commit);
+  }
+  pruneBuildLogs(paths, serviceId, keep);
+  return removed;
+}
+
+/**
+ * Build logs (one per commit built) go with their slugs: kept for the slugs
+ * still on the ship, and for the newest `keep` builds that made none (failed).
+ */
+export function pruneBuildLogs(paths: ShipPaths, serviceId: string, keep: number): string[] {
+  if (!existsSync(paths.logs)) return [];
+  const slugDir = dirname(paths.slug(serviceId, 'x'));
+  const kept = new Set((existsSync(slugDir) ? readdirSync(slugDir) : []).map((c) => c.slice(0, 8)));
+  const logs = readdirSync(paths.logs)
+    .map((f) => ({ f, name: parseBuildLogName(f) }))
+    .filter((x) => x.name?.serviceId === serviceId && !kept.has(x.name.commit8))
+    .map((x) => ({ f: x.f, at: statSync(join(paths.logs, x.f)).mtimeMs }))
+    .sort((a, b) => b.at - a.at);
+  const removed: string[] = [];
+  for (const old of logs.slice(keep)) {
+    rmSync(join(paths.logs, old.f), { force: true });
+    removed.push(old.f);
+  }
+  return removed;
+}

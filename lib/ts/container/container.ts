@@ -1,0 +1,197 @@
+// Containers on disk and in LXC: prepare (config, overlay dirs, env files),
+// start under a detached supervisor, stop, destroy. Rendering is in
+// lxc-config.ts; the Unix work is lib/sh/container-*.
+import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { chownSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  bindMount, cgroupLimits, overlayMount, renderContainerConfig,
+  type CgroupVersion, type ContainerNet,
+} from './lxc-config.js';
+import type { ShipPaths } from '../core/paths.js';
+import { runOrThrow } from '../core/sh.js';
+import { writeContainerHosts } from './hosts.js';
+import { self } from '../core/self.js';
+
+export const APP_UID = 10000;
+
+export function cgroupLayout(): { memory: CgroupVersion; pids: CgroupVersion } {
+  const v = (controller: string): CgroupVersion => (existsSync(`/sys/fs/cgroup/${controller}/cgroup.procs`) ? 1 : 2);
+  return { memory: v('memory'), pids: v('pids') };
+}
+
+/** Make sure a base image exists (building the host-stack base takes well under a second). */
+export async function ensureBase(paths: ShipPaths, lxcDir: string, base: string, onLine?: (l: string) => void): Promise<{ rootfs: string; conf: string }> {
+  if (!/^(host|debian)$/.test(base)) throw new Error(`unknown container base '${base}' (host or debian)`);
+  const dir = paths.base(base);
+  const recipe = join(lxcDir, `base-${base}`);
+  if (!existsSync(join(dir, 'ready')) || !baseMatchesRecipe(join(dir, 'ready'), recipe)) {
+    mkdirSync(paths.bases, { recursive: true });
+    await runOrThrow(join(lxcDir, `base-${base}`), [dir], { onLine: onLine ? (l) => onLine(l) : undefined, timeoutSeconds: 1800 });
+  }
+  return { rootfs: join(dir, 'rootfs'), conf: readFileSync(join(dir, 'base.conf'), 'utf8') };
+}
+
+/** A base records the sha256 of the recipe that built it; a new recipe rebuilds it. */
+function baseMatchesRecipe(readyFile: string, recipe: string): boolean {
+  const want = createHash('sha256').update(readFileSync(recipe)).digest('hex');
+  return readFileSync(readyFile, 'utf8').split('\n').includes(`recipe=${want}`);
+}
+
+export function shellQuote(value: string): string {
+  return `'${value.replace(/'/g, `'\\''`)}'`;
+}
+
+export function envFileText(env: Record<string, string>): string {
+  return Object.keys(env)
+    .filter((k) => /^[A-Za-z_][A-Za-z0-9_]*$/.test(k))
+    .sort()
+    .map((k) => `export ${k}=${shellQuote(env[k])}\n`)
+    .join('');
+}
+
+export interface AppContainerInput {
+  name: string;
+  base: string;
+  slugApp: string;               // the built app (lower layer of /app)
+  web: string;                   // web command
+  env: Record<string, string>;   // orders exports (PORT included)
+  net: ContainerNet;
+  memory: string;
+  pids: number;
+  containerShDir: string;         // lib/sh/container, mounted read-only at /starphleet
+  lxcDir: string;
+}
+
+export async function prepareAppContainer(paths: ShipPaths, input: AppContainerInput): Promise<void> {
+  const dir = paths.container(input.name);
+  const base = await ensureBase(paths, input.lxcDir, input.base);
+  for (const sub of ['delta', 'app-upper', 'app-work', 'env']) mkdirSync(join(dir, sub), { recursive: true });
+  chownSync(join(dir, 'app-upper'), APP_UID, APP_UID);
+  writeFileSync(join(dir, 'env', 'web'), `${input.web}\n`);
+  writeFileSync(join(dir, 'env', 'orders.env'), envFileText(input.env));
+  const config = renderContainerConfig({
+    name: input.name,
+    kind: 'app',
+    dir,
+    baseName: input.base,
+    baseRootfs: base.rootfs,
+    baseConf: base.conf,
+    net: input.net,
+    cgroup: cgroupLimits(input.memory, input.pids, cgroupLayout()),
+    mounts: [
+      overlayMount(input.slugApp, join(dir, 'app-upper'), join(dir, 'app-work'), 'app'),
+      bindMount(input.containerShDir, 'starphleet', true),
+      bindMount(join(dir, 'env'), 'starphleet-env', true),
+    ],
+  }, input.lxcDir);
+  writeFileSync(join(dir, 'config'), config);
+  // Its own name in its /etc/hosts (the hostname lxc-config gives it).
+  writeContainerHosts(dir, base.rootfs, input.name.slice(0, 63), input.net.ip);
+}
+
+export interface BuildContainerInput {
+  name: string;
+  base: string;
+  buildId: string;
+  buildDir: string;   // host dir mounted at /tmp/build_<id>
+  cacheDir: string;
+  envDir: string;
+  metaDir: string;
+  memory: string;
+  pids: number;
+  containerShDir: string;
+  buildpacksDir: string;
+  lxcDir: string;
+}
+
+export async function prepareBuildContainer(paths: ShipPaths, input: BuildContainerInput, onLine?: (l: string) => void): Promise<void> {
+  const dir = paths.container(input.name);
+  const base = await ensureBase(paths, input.lxcDir, input.base, onLine);
+  mkdirSync(join(dir, 'delta'), { recursive: true });
+  const config = renderContainerConfig({
+    name: input.name,
+    kind: 'build',
+    dir,
+    baseName: input.base,
+    baseRootfs: base.rootfs,
+    baseConf: base.conf,
+    cgroup: cgroupLimits(input.memory, input.pids, cgroupLayout()),
+    mounts: [
+      bindMount(input.buildDir, `tmp/build_${input.buildId}`, false),
+      bindMount(input.cacheDir, 'tmp/cache', false),
+      bindMount(input.envDir, 'tmp/env', true),
+      bindMount(input.metaDir, 'tmp/meta', false),
+      bindMount(input.containerShDir, 'starphleet', true),
+      bindMount(input.buildpacksDir, 'starphleet-buildpacks', true),
+    ],
+  }, input.lxcDir);
+  writeFileSync(join(dir, 'config'), config);
+}
+
+/**
+ * Start the container under its own detached supervisor process. secrets
+ * (the phleet secrets as `export NAME='value'` lines, decrypted in memory)
+ * go to the supervisor through a pipe on its stdin, never argv or a file; it
+ * hands them on through another pipe, inherited by lxc-execute and the
+ * container as fd 3, which lib/sh/app-start reads.
+ */
+export function startSupervised(paths: ShipPaths, root: string, name: string, secrets: Buffer = Buffer.alloc(0)): void {
+  const [cmd, ...args] = self();
+  const child = spawn(cmd, [...args, 'ship', 'supervise', '--root', root, '--secrets-stdin', name], {
+    detached: true,
+    stdio: ['pipe', 'ignore', 'ignore'],
+    env: { PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin', LANG: 'C.UTF-8' },
+  });
+  child.stdin?.on('error', () => undefined);
+  child.stdin?.end(secrets);
+  child.unref();
+}
+
+export function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+  // A zombie answers signal 0 but is dead; without a reaping init (containers,
+  // CI) a killed agent can stay one for a long time.
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return true;
+  }
+}
+
+export function readPid(file: string): number | null {
+  try {
+    const n = Number(readFileSync(file, 'utf8').trim());
+    return Number.isInteger(n) && n > 0 ? n : null;
+  } catch {
+    return null;
+  }
+}
+
+export function supervisorAlive(paths: ShipPaths, name: string): boolean {
+  const pid = readPid(paths.supervisorPid(name));
+  return pid !== null && pidAlive(pid);
+}
+
+/** The container's exit status once its supervisor has recorded one. */
+export function exitStatus(paths: ShipPaths, name: string): number | null {
+  try {
+    return Number(readFileSync(paths.supervisorExit(name), 'utf8').trim());
+  } catch {
+    return null;
+  }
+}
+
+export async function stopContainer(paths: ShipPaths, shDir: string, name: string, graceSeconds: number): Promise<void> {
+  await runOrThrow(`${shDir}/container-stop`, [paths.lxcpath, name, String(graceSeconds)], { timeoutSeconds: graceSeconds + 30 });
+}
+
+export async function destroyContainer(paths: ShipPaths, shDir: string, name: string): Promise<void> {
+  await runOrThrow(`${shDir}/container-destroy`, [paths.lxcpath, name], { timeoutSeconds: 60 });
+}

@@ -1,0 +1,36 @@
+// Where the ship's non-TypeScript parts live: shell scripts, buildpacks,
+// LXC recipes and templates. From a checkout (bun/npm) they are the repo's
+// own folders; the compiled binary unpacks its embedded copy (see
+// assets-embedded.ts) and calls setAssetRoot().
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export interface Assets {
+  root: string;       // folder holding lib/sh, buildpacks, lxc, lib/templates
+  sh: string;         // lib/sh/host: scripts the agent runs on the host
+  shContainer: string; // lib/sh/container: the only scripts mounted into containers (/starphleet)
+  buildpacks: string; // buildpacks
+  lxc: string;        // lxc
+  templates: string;  // lib/templates
+}
+
+export function assetsAt(root: string): Assets {
+  return {
+    root,
+    sh: join(root, 'lib', 'sh', 'host'),
+    shContainer: join(root, 'lib', 'sh', 'container'),
+    buildpacks: join(root, 'buildpacks'),
+    lxc: join(root, 'lxc'),
+    templates: join(root, 'lib', 'templates'),
+  };
+}
+
+let current: Assets = assetsAt(join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..'));
+
+export function assets(): Assets {
+  return current;
+}
+
+export function setAssetRoot(root: string): void {
+  current = assetsAt(root);
+}

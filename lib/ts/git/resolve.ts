@@ -1,0 +1,47 @@
+// Git targets: "URL#ref" parsing (pure) and fetching a repo into the ship's
+// cache with the ref resolved to an exact commit (lib/sh/repo-sync).
+import { runOrThrow } from '../core/sh.js';
+
+export interface GitTarget {
+  url: string;
+  ref?: string; // branch, tag or (abbreviated) sha; absent = the remote's HEAD
+}
+
+export function parseGitUrl(text: string): GitTarget {
+  const trimmed = text.trim();
+  if (trimmed === '') throw new Error('empty git URL');
+  const hash = trimmed.lastIndexOf('#');
+  if (hash === -1) return { url: checkedUrl(trimmed) };
+  const url = trimmed.slice(0, hash);
+  const ref = trimmed.slice(hash + 1);
+  if (url === '') throw new Error(`no URL before '#' in '${trimmed}'`);
+  if (ref === '') return { url: checkedUrl(url) };
+  if (!/^[A-Za-z0-9._\/-]+$/.test(ref) || ref.includes('..') || ref.startsWith('-')) {
+    throw new Error(`'${ref}' is not a valid branch, tag or sha`);
+  }
+  return { url: checkedUrl(url), ref };
+}
+
+/**
+ * A URL git reads the same from any folder: scheme://…, [user@]host:path or
+ * an absolute path. `github.com/me/app` would be taken for a relative path
+ * (git: "does not appear to be a git repository"); say what to write instead.
+ */
+function checkedUrl(url: string): string {
+  if (/^[A-Za-z][A-Za-z0-9+.-]*:\/\//.test(url) || url.startsWith('/')) return url;
+  const colon = url.indexOf(':');
+  if (colon > 0 && !url.slice(0, colon).includes('/')) return url; // scp style: git@host:me/app.git
+  throw new Error(`'${url}' is not a git URL: write https://HOST/PATH.git, ssh://, git://, user@host:PATH, file:///PATH or an absolute path`);
+}
+
+export function formatGitTarget(t: GitTarget): string {
+  return t.ref ? `${t.url}#${t.ref}` : t.url;
+}
+
+/** Fetch URL into the bare cache and print the commit REF resolves to. */
+export async function syncRepo(shDir: string, target: GitTarget, cacheDir: string, env?: NodeJS.ProcessEnv): Promise<string> {
+  const out = await runOrThrow(`${shDir}/repo-sync`, [target.url, target.ref ?? '', cacheDir], { timeoutSeconds: 120, env });
+  const commit = out.trim().split('\n').pop() ?? '';
+  if (!/^[0-9a-f]{40}$/.test(commit)) throw new Error(`repo-sync: could not resolve ${formatGitTarget(target)}`);
+  return commit;
+}

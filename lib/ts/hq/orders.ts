@@ -1,0 +1,86 @@
+// Orders: each HQ `orders` file is sourced by lib/sh/orders-read; what it
+// exported and its `autodeploy` come back as data. Parsing is pure; running
+// the script is the I/O edge at the bottom.
+import { createHash } from 'node:crypto';
+import { runScript } from '../core/sh.js';
+import { parseGitUrl, type GitTarget } from '../git/resolve.js';
+
+export interface Orders {
+  autodeploy: GitTarget;
+  port: number;
+  healthcheck?: string;          // URL snippet from HEALTHCHECK, if set
+  healthcheckTimeoutSeconds: number;
+  env: Record<string, string>;   // every variable the orders exported
+  hash: string;                  // changes when anything above changes
+}
+
+/** Variables present in the clean environment orders-read starts from. */
+export const BASELINE_VARS = new Set(['PATH', 'HOME', 'PWD', 'OLDPWD', 'SHLVL', '_', 'LANG', 'STARPHLEET_ORDERS_DIR']);
+
+export function parseEnv0(output: string): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const record of output.split('\0')) {
+    const eq = record.indexOf('=');
+    if (eq <= 0) continue;
+    env[record.slice(0, eq)] = record.slice(eq + 1);
+  }
+  return env;
+}
+
+/** Turn the captured environment into Orders, or throw a one-line reason. */
+export function ordersFromEnv(captured: Record<string, string>): Orders {
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(captured)) {
+    if (!BASELINE_VARS.has(k) && k !== 'STARPHLEET_AUTODEPLOY') env[k] = v;
+  }
+  const target = captured.STARPHLEET_AUTODEPLOY;
+  if (!target) throw new Error('no autodeploy: orders must call `autodeploy <git_url>[#ref]`');
+  const portText = env.PORT ?? '3000';
+  if (!/^\d+$/.test(portText) || Number(portText) < 1 || Number(portText) > 65535) {
+    throw new Error(`PORT must be a number from 1 to 65535, got '${portText}'`);
+  }
+  env.PORT = portText;
+  const timeoutText = env.HEALTHCHECK_TIMEOUT ?? '60';
+  if (!/^\d+$/.test(timeoutText) || Number(timeoutText) < 1) {
+    throw new Error(`HEALTHCHECK_TIMEOUT must be a whole number of seconds, got '${timeoutText}'`);
+  }
+  const healthcheck = env.HEALTHCHECK;
+  const orders = {
+    autodeploy: parseGitUrl(target),
+    port: Number(portText),
+    healthcheck: healthcheck === undefined ? undefined : normalizeSnippet(healthcheck),
+    healthcheckTimeoutSeconds: Number(timeoutText),
+    env,
+  };
+  return { ...orders, hash: hashOrders(orders) };
+}
+
+export function normalizeSnippet(snippet: string): string {
+  const s = snippet.trim();
+  if (s === '') return '/';
+  return s.startsWith('/') ? s : `/${s}`;
+}
+
+function hashOrders(orders: Omit<Orders, 'hash'>): string {
+  const sorted = Object.keys(orders.env).sort().map((k) => [k, orders.env[k]]);
+  return createHash('sha256')
+    .update(JSON.stringify([orders.autodeploy, orders.port, orders.healthcheck ?? null, orders.healthcheckTimeoutSeconds, sorted]))
+    .digest('hex')
+    .slice(0, 12);
+}
+
+export const ORDERS_TIME_LIMIT_SECONDS = 10;
+
+/** Source one orders file; resolves to Orders or rejects with a one-line reason. */
+export async function readOrders(ordersFile: string, shDir: string): Promise<Orders> {
+  const result = await runScript(`${shDir}/orders-read`, [ordersFile], {
+    env: { PATH: '/usr/local/bin:/usr/bin:/bin', HOME: '/nonexistent', LANG: 'C.UTF-8' },
+    timeoutSeconds: ORDERS_TIME_LIMIT_SECONDS,
+  });
+  if (result.timedOut) throw new Error(`ran longer than ${ORDERS_TIME_LIMIT_SECONDS} s`);
+  if (result.code !== 0) {
+    const reason = result.stderr.trim().split('\n').filter(Boolean).pop() ?? `exited with status ${result.code}`;
+    throw new Error(reason);
+  }
+  return ordersFromEnv(parseEnv0(result.stdout));
+}

@@ -1,0 +1,164 @@
+// The phleet's secrets on one ship: the ship's X25519 key pair, the versioned
+// set (values stay sealed to the ship key: encrypted at rest), the admiral
+// keys enrolled over the control channel, and the checks a message passes.
+// Everything lives in ROOT/secrets (0700), files 0600. Values are decrypted
+// only in memory, when a container starts (or `attach` asks for them).
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fingerprint, keyId, publicKeyLines, verifyPayload } from './admiral-sign.js';
+import {
+  applyMessage, emptySet, exportLines, generateShipKeyPair, openSet, publicOfPrivate, shipFingerprint,
+  type SecretMessage, type SecretSet, type SignedMessage,
+} from './crypto.js';
+
+export function secretPaths(root: string) {
+  const dir = join(root, 'secrets');
+  return {
+    dir,
+    shipKey: join(dir, 'ship.key'),
+    shipPub: join(dir, 'ship.pub'),
+    set: join(dir, 'set.json'),
+    admirals: join(dir, 'admirals'),
+    scratch: join(dir, 'tmp'),
+  };
+}
+
+function writePrivate(file: string, text: string): void {
+  const tmp = `${file}.tmp`;
+  writeFileSync(tmp, text, { mode: 0o600 });
+  chmodSync(tmp, 0o600);
+  renameSync(tmp, file);
+}
+
+export interface SecretListing {
+  version: number;
+  rollout: number;
+  secrets: Array<{ name: string; version: number; at: string }>;
+}
+
+export class ShipSecrets {
+  readonly p: ReturnType<typeof secretPaths>;
+
+  /** hqDir: the current headquarters snapshot, whose authorized_keys/ holds trusted admiral keys. */
+  constructor(root: string, private readonly hqDir: () => string | null = () => null) {
+    this.p = secretPaths(root);
+  }
+
+  /** Make the ship key pair on first start; afterwards check its mode. */
+  ensureKey(): void {
+    mkdirSync(this.p.dir, { recursive: true, mode: 0o700 });
+    chmodSync(this.p.dir, 0o700);
+    mkdirSync(this.p.scratch, { recursive: true, mode: 0o700 });
+    if (!existsSync(this.p.shipKey)) {
+      const pair = generateShipKeyPair();
+      writePrivate(this.p.shipKey, pair.privatePem);
+      writeFileSync(this.p.shipPub, `${pair.publicRaw}\n`, { mode: 0o644 });
+    }
+    if ((statSync(this.p.shipKey).mode & 0o077) !== 0) chmodSync(this.p.shipKey, 0o600);
+    if (!existsSync(this.p.shipPub)) writeFileSync(this.p.shipPub, `${publicOfPrivate(this.privateKey())}\n`, { mode: 0o644 });
+  }
+
+  private privateKey(): string {
+    return readFileSync(this.p.shipKey, 'utf8');
+  }
+
+  publicKey(): string {
+    return readFileSync(this.p.shipPub, 'utf8').trim();
+  }
+
+  fingerprint(): string {
+    return shipFingerprint(this.publicKey());
+  }
+
+  load(): SecretSet {
+    if (!existsSync(this.p.set)) return emptySet();
+    return JSON.parse(readFileSync(this.p.set, 'utf8')) as SecretSet;
+  }
+
+  private save(set: SecretSet): void {
+    writePrivate(this.p.set, JSON.stringify(set, null, 2) + '\n');
+  }
+
+  enrolledKeys(): string[] {
+    return existsSync(this.p.admirals) ? publicKeyLines(readFileSync(this.p.admirals, 'utf8')) : [];
+  }
+
+  /** Keys in the HQ's authorized_keys/ folder (every file, OpenSSH lines). */
+  hqKeys(): string[] {
+    const hq = this.hqDir();
+    const dir = hq ? join(hq, 'authorized_keys') : null;
+    if (!dir || !existsSync(dir) || !statSync(dir).isDirectory()) return [];
+    const keys: string[] = [];
+    for (const f of readdirSync(dir).sort()) {
+      const file = join(dir, f);
+      if (statSync(file).isFile()) keys.push(...publicKeyLines(readFileSync(file, 'utf8')));
+    }
+    return keys;
+  }
+
+  trustedKeys(): string[] {
+    return [...this.hqKeys(), ...this.enrolledKeys()];
+  }
+
+  /** Trust an admiral key (root only: the caller came through the 0600 control socket). */
+  async enroll(line: string): Promise<{ added: boolean; fingerprint: string }> {
+    const key = publicKeyLines(line)[0];
+    if (!key) throw new Error('enroll: not an OpenSSH public key line');
+    const fp = await fingerprint(key);
+    const known = this.enrolledKeys().some((k) => keyId(k) === keyId(key));
+    if (!known) writePrivate(this.p.admirals, [...this.enrolledKeys(), key].map((k) => `${k}\n`).join(''));
+    return { added: !known, fingerprint: fp };
+  }
+
+  /** Verify, check against the set, store. Throws a one-line reason; nothing changes then. */
+  async receive(message: SignedMessage): Promise<SecretMessage> {
+    if (typeof message?.payload !== 'string' || typeof message.signature !== 'string') {
+      throw new Error('secret message: needs a payload and a signature');
+    }
+    const ok = await verifyPayload(this.trustedKeys(), message.payload, message.signature, this.p.scratch);
+    if (!ok) throw new Error('secret message refused: not signed by an admiral key this ship trusts (HQ authorized_keys/ or enrolled: run \'starphleet init NAME --headquarters URL --root ROOT\' on the ship again)');
+    const { set, msg } = applyMessage(this.load(), { payload: message.payload, signature: message.signature }, this.fingerprint());
+    if (msg.op === 'set') openSet({ ...emptySet(), entries: { [msg.name]: set.entries[msg.name] } }, this.privateKey());
+    this.save(set);
+    return msg;
+  }
+
+  list(): SecretListing {
+    const set = this.load();
+    return {
+      version: set.version,
+      rollout: set.rollout,
+      secrets: Object.entries(set.entries)
+        .filter(([, e]) => e.op === 'set')
+        .map(([name, e]) => ({ name, version: e.version, at: e.at }))
+        .sort((a, b) => a.name.localeCompare(b.name)),
+    };
+  }
+
+  /** The decrypted values, in memory. */
+  values(): Record<string, Buffer> {
+    return openSet(this.load(), this.privateKey());
+  }
+
+  /** What a container start reads on fd 3 (see lib/sh/app-start): `export NAME='value'` lines, in memory. */
+  exportLines(): Buffer {
+    return existsSync(this.p.shipKey) ? exportLines(this.values()) : Buffer.alloc(0);
+  }
+}
+
+/**
+ * A ship's phleet secrets as NAME → value, decrypted in memory (for
+ * `attach`, which gives a shell the app's environment without writing it).
+ */
+export function secretsEnvFor(root: string): Record<string, string> {
+  const s = new ShipSecrets(root);
+  if (!existsSync(s.p.shipKey)) return {};
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(s.values())) out[k] = v.toString('utf8');
+  return out;
+}
+
+/** The same secrets as `export NAME='value'` lines (bytes), to pipe into a process such as lxc-attach. */
+export function secretsExportLinesFor(root: string): Buffer {
+  return new ShipSecrets(root).exportLines();
+}

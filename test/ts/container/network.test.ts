@@ -1,0 +1,18 @@
+import t from 'tap';
+import { allocateIp, macForIp, parseSubnet } from '../../../lib/ts/container/network.js';
+
+t.test('subnet parsing and allocation skip the gateway and used addresses', async (t) => {
+  const s = parseSubnet('10.0.3.0/24');
+  t.equal(s.gateway, '10.0.3.1');
+  t.equal(allocateIp(s, []), '10.0.3.2');
+  t.equal(allocateIp(s, ['10.0.3.2', '10.0.3.3']), '10.0.3.4');
+  const tiny = parseSubnet('10.9.9.0/29');
+  t.throws(() => allocateIp(tiny, ['10.9.9.2', '10.9.9.3', '10.9.9.4', '10.9.9.5', '10.9.9.6']), /no free container address/);
+  t.throws(() => parseSubnet('10.0.3.0'), /subnet must look like/);
+});
+
+t.test('a fixed MAC per address', async (t) => {
+  t.equal(macForIp('10.0.3.2'), '00:16:3e:00:03:02');
+  t.equal(macForIp('10.0.3.2'), macForIp('10.0.3.2'));
+  t.not(macForIp('10.0.3.2'), macForIp('10.0.3.3'));
+});

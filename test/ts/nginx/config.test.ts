@@ -1,0 +1,251 @@
+import t from 'tap';
+import { assets } from '../../../lib/ts/core/assets.js';
+import {
+  controlSocketOf,
+  nginxTemplateContext,
+  renderNginxConfig,
+  servicePathProblem,
+  upstreamName,
+  validateServicePath,
+  type NginxInput,
+  type NginxRoute,
+} from '../../../lib/ts/nginx/config.js';
+
+const templates = assets().templates;
+
+const route = (path: string, name: string, upstreams = ['10.0.3.10:3000']): NginxRoute => ({
+  path,
+  serviceId: `${name}-abc123`,
+  container: `${name}-abc123--deadbeef-1`,
+  upstreams,
+});
+
+const base = (routes: NginxRoute[], extra: Partial<NginxInput> = {}): NginxInput => ({
+  listenPort: 8080,
+  prefix: '/var/starphleet/nginx',
+  controlSocket: '/var/starphleet/run/nginx-control.sock',
+  generation: 7,
+  routes,
+  ...extra,
+});
+
+const render = (routes: NginxRoute[], extra: Partial<NginxInput> = {}): string =>
+  renderNginxConfig(base(routes, extra), templates);
+
+/** The body of the first `location <spec> { ... }` block (locations hold no nested braces). */
+function location(config: string, spec: string): string | null {
+  const start = config.indexOf(`location ${spec} {`);
+  if (start < 0) return null;
+  return config.slice(start, config.indexOf('}', start) + 1);
+}
+
+/** The public server block's text (everything before the control server). */
+function publicPart(config: string): string {
+  const control = config.lastIndexOf('server {', config.indexOf('listen unix:'));
+  return config.slice(0, control);
+}
+
+function upstreamBlocks(config: string): number {
+  return (config.match(/^\s*upstream \S+ \{/gm) ?? []).length;
+}
+
+function count(haystack: string, needle: string): number {
+  return haystack.split(needle).length - 1;
+}
+
+t.test('process-level settings: everything under the prefix', async (t) => {
+  const c = render([]);
+  t.match(c, /^daemon on;$/m);
+  t.match(c, /^pid \/var\/starphleet\/nginx\/nginx\.pid;$/m);
+  t.match(c, /^error_log \/var\/starphleet\/nginx\/error\.log warn;$/m);
+  t.match(c, /^\s*access_log off;$/m);
+  t.match(c, /^worker_shutdown_timeout 40s;$/m, 'default worker_shutdown_timeout');
+  t.match(c, /^\s*client_max_body_size 100m;$/m, 'default body size');
+  for (const dir of ['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi']) {
+    t.match(c, new RegExp(`^\\s*${dir}_temp_path /var/starphleet/nginx/tmp/${dir};$`, 'm'), `${dir} temp path`);
+  }
+  t.notMatch(c, /^user /m, 'no user directive unless asked');
+  const files = c.split('\n').filter((line) => !/^\s*location /.test(line)).join('\n');
+  const paths = files.match(/(?<=[\s:])\/[A-Za-z][^\s;"]*/g) ?? [];
+  t.ok(paths.length >= 8, 'found the absolute paths');
+  for (const path of paths) {
+    t.ok(path.startsWith('/var/starphleet/nginx/') || path === '/var/starphleet/run/nginx-control.sock', `${path} is the ship's`);
+  }
+
+  const custom = render([], { clientMaxBodySize: '5m', workerShutdownTimeoutSeconds: 9, user: 'www-data', prefix: '/srv/ship/nginx/' });
+  t.match(custom, /^\s*client_max_body_size 5m;$/m);
+  t.match(custom, /^worker_shutdown_timeout 9s;$/m);
+  t.match(custom, /^user www-data;$/m);
+  t.match(custom, /^pid \/srv\/ship\/nginx\/nginx\.pid;$/m, 'trailing slash of the prefix dropped');
+});
+
+t.test('no routes: listen, control socket, 404 for everything', async (t) => {
+  const c = render([]);
+  t.match(c, /^\s*listen 0\.0\.0\.0:8080 default_server;$/m);
+  t.match(c, /^\s*listen \[::\]:8080 default_server;$/m);
+  t.equal(upstreamBlocks(c), 0, 'no upstream blocks');
+  const notFound = location(c, '/');
+  t.ok(notFound, 'a catch-all location');
+  t.match(notFound, /return 404 "[^"]+";/, 'short text 404');
+  t.match(notFound, /default_type text\/plain;/);
+  t.match(c, /^\s*listen unix:\/var\/starphleet\/run\/nginx-control\.sock;$/m);
+  t.match(location(c, '= /generation'), /return 200 "7";/, 'generation on the control socket');
+
+  const v4only = render([], { listenAddresses: ['127.0.0.1'], listenPort: 18080 });
+  t.match(v4only, /^\s*listen 127\.0\.0\.1:18080 default_server;$/m);
+  t.notMatch(v4only, /listen \[::\]/);
+});
+
+t.test('one root service: URI passed unchanged', async (t) => {
+  const c = render([route('/', 'root', ['10.0.3.10:3000'])]);
+  const up = upstreamName('root-abc123');
+  t.match(c, new RegExp(`upstream ${up} \\{\\s*server 10\\.0\\.3\\.10:3000;\\s*keepalive 32;\\s*\\}`), 'upstream with keepalive');
+  const root = location(c, '/');
+  t.ok(root);
+  t.match(root, new RegExp(`proxy_pass http://${up};`), 'no URI part: request URI unchanged');
+  t.notMatch(root, /return 404/, 'root service replaces the 404');
+  t.equal(count(publicPart(c), 'location / {'), 1, 'exactly one location / in the public server');
+  t.match(root, /proxy_set_header X-Forwarded-Prefix "";/, 'empty prefix for /');
+  t.match(root, /add_header X-Starphleet-Service "\/" always;/);
+  t.match(root, /add_header X-Starphleet-Container "root-abc123--deadbeef-1" always;/);
+  t.notOk(location(c, '= /'), 'no exact location for /');
+});
+
+t.test('a prefixed service: exact and prefix locations, both stripping', async (t) => {
+  const c = render([route('/api', 'api', ['10.0.3.10:3000', '10.0.3.11:3000'])]);
+  const up = upstreamName('api-abc123');
+  t.match(c, new RegExp(`upstream ${up} \\{\\s*server 10\\.0\\.3\\.10:3000;\\s*server 10\\.0\\.3\\.11:3000;\\s*keepalive 32;`), 'both servers');
+  const exact = location(c, '= /api');
+  const prefix = location(c, '/api/');
+  t.ok(exact, 'location = /api (so /api never gets a 301)');
+  t.ok(prefix, 'location /api/ (so /apiary does not match)');
+  t.notOk(location(c, '/api'), 'no bare prefix location /api');
+  for (const [name, block] of [['exact', exact], ['prefix', prefix]] as const) {
+    t.match(block, new RegExp(`proxy_pass http://${up}/;`), `${name}: URI part "/" strips the prefix`);
+    t.match(block, /proxy_set_header X-Forwarded-Prefix "\/api";/, `${name}: X-Forwarded-Prefix`);
+    t.match(block, /add_header X-Starphleet-Service "\/api" always;/, `${name}: service header, always`);
+    t.match(block, /add_header X-Starphleet-Container "api-abc123--deadbeef-1" always;/, `${name}: container header, always`);
+    t.match(block, /proxy_set_header Host \$starphleet_host;/, `${name}: Host passed through`);
+    t.match(block, /proxy_set_header Upgrade \$http_upgrade;/, `${name}: websocket upgrade`);
+    t.match(block, /proxy_set_header Connection \$connection_upgrade;/, `${name}: Connection from the map`);
+    t.match(block, /proxy_set_header X-Forwarded-For \$proxy_add_x_forwarded_for;/);
+    t.match(block, /proxy_set_header X-Forwarded-Proto \$scheme;/);
+    t.match(block, /proxy_set_header X-Forwarded-Host \$host;/);
+  }
+  const catchAll = location(c, '/');
+  t.match(catchAll, /return 404/, 'unmatched paths 404 when nothing is at /');
+  t.equal(count(c, 'add_header'), 4, 'headers only in the service locations');
+});
+
+t.test('shared proxy settings: websockets, SSE, keepalive, retries', async (t) => {
+  const c = render([route('/api', 'api')]);
+  t.match(c, /map \$http_upgrade \$connection_upgrade \{\s*default upgrade;\s*'' +'';\s*\}/, 'upgrade map keeps keepalive for plain requests');
+  t.match(c, /^\s*proxy_http_version 1\.1;$/m);
+  t.match(c, /^\s*proxy_buffering off;/m);
+  t.match(c, /^\s*proxy_cache off;$/m);
+  t.match(c, /^\s*proxy_read_timeout 1h;/m);
+  t.match(c, /^\s*proxy_send_timeout 1h;$/m);
+  t.match(c, /^\s*proxy_next_upstream error timeout http_502;$/m);
+  t.match(c, /^\s*proxy_hide_header X-Starphleet-Service;$/m, 'upstream cannot forge the header');
+});
+
+t.test('several routes, nested paths', async (t) => {
+  const routes = [route('/users/admin', 'admin'), route('/', 'root'), route('/users', 'users'), route('/api', 'api')];
+  const c = render(routes);
+  for (const r of routes) {
+    t.equal(count(c, `upstream ${upstreamName(r.serviceId)} {`), 1, `one upstream for ${r.path}`);
+  }
+  t.match(location(c, '= /users'), new RegExp(`proxy_pass http://${upstreamName('users-abc123')}/;`));
+  t.match(location(c, '/users/'), new RegExp(`proxy_pass http://${upstreamName('users-abc123')}/;`));
+  t.match(location(c, '= /users/admin'), new RegExp(`proxy_pass http://${upstreamName('admin-abc123')}/;`));
+  t.match(location(c, '/users/admin/'), new RegExp(`proxy_pass http://${upstreamName('admin-abc123')}/;`));
+  t.match(location(c, '/'), new RegExp(`proxy_pass http://${upstreamName('root-abc123')};`));
+  t.notMatch(c, /return 404 "/, 'no catch-all 404 with a root service');
+  t.equal(count(c, 'location '), 1 + 2 * 3 + 1 + 2, 'root + 2 per prefixed service + ship health + 2 control');
+  t.equal(render([...routes].reverse()), c, 'output does not depend on route order');
+  t.equal(count(c, '{'), count(c, '}'), 'balanced braces');
+});
+
+t.test('generation is rendered on the control socket and found again', async (t) => {
+  const c = render([route('/api', 'api')], { generation: 123456 });
+  t.match(location(c, '= /generation'), /return 200 "123456";/);
+  t.match(c, /Generation 123456\./, 'header comment names it too');
+  t.equal(controlSocketOf(c), '/var/starphleet/run/nginx-control.sock');
+  t.equal(controlSocketOf('events {}\nhttp { server { listen 80; } }'), null);
+  t.equal(nginxTemplateContext(base([], { generation: 0 })).generation, 0, 'generation 0 is fine');
+});
+
+t.test('upstreamName', async (t) => {
+  t.equal(upstreamName('api-abc123'), upstreamName('api-abc123'), 'deterministic');
+  t.match(upstreamName('users.admin-abc123'), /^sp_users_admin_abc123_[0-9a-f]{8}$/);
+  t.not(upstreamName('a.b-c'), upstreamName('a-b.c'), 'ids that sanitize alike still differ');
+  t.match(upstreamName('...'), /^sp_svc_[0-9a-f]{8}$/, 'nothing readable left');
+  t.ok(upstreamName('x'.repeat(200)).length < 60, 'bounded length');
+  t.throws(() => upstreamName(''), /must not be empty/);
+});
+
+t.test('service path validation', async (t) => {
+  for (const ok of ['/', '/api', '/users/admin', '/v1.2', '/a_b-c~d', '/x@y+z,w=v:u']) {
+    t.equal(servicePathProblem(ok), null, `${ok} is fine`);
+    t.doesNotThrow(() => validateServicePath(ok));
+  }
+  const bad: Array<[string, RegExp]> = [
+    ['api', /must start with "\/"/],
+    ['', /must start with "\/"/],
+    ['/my api', /whitespace/],
+    ['/api\t', /whitespace/],
+    ['/a;b', /";"/],
+    ['/a{b', /"\{" or "\}"/],
+    ['/a}b', /"\{" or "\}"/],
+    ['/a"b', /quotes/],
+    ["/a'b", /quotes/],
+    ['/../etc', /"\.\."/],
+    ['/a..b', /"\.\."/],
+    ['/api/', /must not end with "\/"/],
+    ['/a//b', /"\/\/"/],
+    ['/a$b', /segment "a\$b"/],
+    ['/a#b', /segment "a#b"/],
+    ['/a%20b', /segment "a%20b"/],
+  ];
+  for (const [path, reason] of bad) {
+    t.match(servicePathProblem(path), reason, `${JSON.stringify(path)} refused`);
+    t.throws(() => render([route(path, 'x')]), { message: reason }, `render refuses ${JSON.stringify(path)}`);
+  }
+  t.throws(() => validateServicePath('/a;b'), { message: /^service path "\/a;b" must not contain ";"$/ }, 'message names the path');
+});
+
+t.test('other input validation', async (t) => {
+  const r = route('/api', 'api');
+  const cases: Array<[string, () => unknown, RegExp]> = [
+    ['port 0', () => render([r], { listenPort: 0 }), /listen port/],
+    ['port 70000', () => render([r], { listenPort: 70000 }), /listen port/],
+    ['relative prefix', () => render([r], { prefix: 'nginx' }), /nginx prefix/],
+    ['prefix with space', () => render([r], { prefix: '/var/star phleet' }), /nginx prefix/],
+    ['prefix with ..', () => render([r], { prefix: '/var/../etc' }), /nginx prefix/],
+    ['socket with ;', () => render([r], { controlSocket: '/run/x;y' }), /control socket/],
+    ['negative generation', () => render([r], { generation: -1 }), /generation/],
+    ['fractional generation', () => render([r], { generation: 1.5 }), /generation/],
+    ['body size', () => render([r], { clientMaxBodySize: '100 m' }), /client_max_body_size/],
+    ['shutdown timeout', () => render([r], { workerShutdownTimeoutSeconds: 0 }), /worker shutdown timeout/],
+    ['user', () => render([r], { user: 'root; evil' }), /nginx user/],
+    ['no listen address', () => render([r], { listenAddresses: [] }), /at least one listen address/],
+    ['bad listen address', () => render([r], { listenAddresses: ['localhost'] }), /listen address "localhost"/],
+    ['duplicate path', () => render([r, { ...route('/api', 'other') }]), /\/api is routed twice/],
+    ['duplicate service id', () => render([r, { ...r, path: '/b' }]), /service id api-abc123 is routed twice/],
+    ['bad service id', () => render([{ ...r, serviceId: 'a b' }]), /service id "a b"/],
+    ['bad container', () => render([{ ...r, container: 'c"; evil' }]), /container name/],
+    ['no upstream', () => render([{ ...r, upstreams: [] }]), /has no upstream/],
+    ['upstream without port', () => render([{ ...r, upstreams: ['10.0.3.10'] }]), /upstream "10\.0\.3\.10"/],
+    ['upstream port 0', () => render([{ ...r, upstreams: ['10.0.3.10:0'] }]), /must look like/],
+    ['upstream with ;', () => render([{ ...r, upstreams: ['10.0.3.10:80; evil'] }]), /must look like/],
+    ['upstream bad host', () => render([{ ...r, upstreams: ['-x:80'] }]), /must look like/],
+  ];
+  for (const [name, fn, message] of cases) t.throws(fn, { message }, name);
+
+  t.doesNotThrow(() => render([{ ...r, upstreams: ['[fd00::5]:3000', 'web.local:80', '127.0.0.1:65535'] }]), 'IPv6, host names and port 65535 accepted');
+  t.doesNotThrow(() => render([r], { listenAddresses: ['*', '[::1]'] }));
+});
+
+t.test('renderer reads the template from the folder it is given', async (t) => {
+  t.throws(() => renderNginxConfig(base([]), '/nonexistent-templates'), /nginx\.conf\.njk/);
+});
