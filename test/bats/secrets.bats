@@ -249,7 +249,7 @@ serving() {
   mkdir -p "$SP_WORK/hq/authorized_keys"
   cp "$STARPHLEET_HOME/phleets/rogue/admiral_key.pub" "$SP_WORK/hq/authorized_keys/rogue.pub"
   sp_commit hq "trust rogue" >/dev/null
-  "$STARPHLEET" nudge --root "$SP_ROOT"
+  "$STARPHLEET" nudge --wait 30 --root "$SP_ROOT"
   run "$STARPHLEET" set --phleet rogue --root "$SP_ROOT" ROGUE 'value' --no-restart
   echo "$output"
   [ "$status" -eq 0 ]

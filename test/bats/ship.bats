@@ -210,7 +210,7 @@ teardown_file() {
   hq=$(sp_commit hq "docs only")
   run sp_wait_status "@ ${hq:0:12}" 30
   [ "$status" -eq 0 ]
-  "$STARPHLEET" nudge --root "$SP_ROOT"
+  "$STARPHLEET" nudge --wait 30 --root "$SP_ROOT"
   after=$("$STARPHLEET" status --root "$SP_ROOT" --json)
   c() { echo "$1" | node -e 'const d=JSON.parse(require("fs").readFileSync(0,"utf8"));console.log(d.services.map(s=>s.path+"="+s.container).join(" "))'; }
   [ "$(c "$before")" = "$(c "$after")" ]
@@ -344,7 +344,7 @@ teardown_file() {
   ' "$output"
   mv "$SP_REPOS/hq.git.away" "$SP_REPOS/hq.git"
   mv "$SP_REPOS/api.git.away" "$SP_REPOS/api.git"
-  run "$STARPHLEET" nudge --root "$SP_ROOT"
+  run "$STARPHLEET" nudge --wait 30 --root "$SP_ROOT"
   [ "$status" -eq 0 ]
   run "$STARPHLEET" status --root "$SP_ROOT" --json
   node -e '

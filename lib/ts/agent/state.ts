@@ -4,12 +4,7 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Orders } from '../hq/orders.js';
-
-/** A service version's life (one container): see service-state.ts. */
-export type ContainerState = 'starting' | 'checking' | 'online' | 'draining' | 'failed' | 'stopped';
-
-/** What `status` reports for a service as a whole. */
-export type ServiceState = 'pending' | 'building' | 'starting' | 'checking' | 'online' | 'failed';
+import type { VersionState } from './version-states.js';
 
 export interface ContainerRecord {
   name: string;
@@ -20,7 +15,7 @@ export interface ContainerRecord {
   base: string;
   ip: string;
   port: number;
-  state: ContainerState;
+  state: VersionState;            // moved only by version-states.ts `advance`
   createdAt: string;
   onlineAt?: string;
   drainUntil?: string;
@@ -43,8 +38,6 @@ export interface ServiceRecord {
   commit?: string;                  // what the repo's ref resolves to now
   serving?: string;                 // container name nginx routes to
   servingCommit?: string;
-  deploying?: string;               // deploy key in flight
-  state: ServiceState;
   failedKey?: string;               // deploy key that failed: not retried until something changes
   failedCommit?: string;            // the commit of the version that failed
   lastError?: string;
@@ -57,6 +50,7 @@ export interface ShipState {
   hqCommit?: string;
   hqError?: string;
   hqRetry?: string;                            // HQ unreachable: failed tries and the next one
+  secretsError?: string;                       // the phleet secret set cannot be read (path and why)
   services: Record<string, ServiceRecord>;     // by path
   containers: Record<string, ContainerRecord>; // by name
   seq: number;                                 // container sequence
@@ -69,8 +63,18 @@ export function emptyState(): ShipState {
 
 export function loadState(file: string): ShipState {
   if (!existsSync(file)) return emptyState();
-  const parsed = JSON.parse(readFileSync(file, 'utf8')) as ShipState;
+  let parsed: ShipState;
+  try {
+    parsed = JSON.parse(readFileSync(file, 'utf8')) as ShipState;
+  } catch (err) {
+    throw new Error(`${file}: unreadable ship state (${(err as Error).message})`);
+  }
   if (parsed.version !== 1) throw new Error(`${file}: unknown state version ${String(parsed.version)}`);
+  // Written by an agent before the version table: services carried their own state.
+  for (const s of Object.values(parsed.services ?? {})) {
+    delete (s as { state?: string }).state;
+    delete (s as { deploying?: string }).deploying;
+  }
   return parsed;
 }
 

@@ -2,6 +2,7 @@
 // as plain text, one line per service.
 import type { ShipConfig } from '../core/config.js';
 import type { ContainerRecord, ShipState } from './state.js';
+import { serviceStateOf, type VersionState } from './version-states.js';
 
 /** The last healthcheck the agent made of a container. */
 export interface HealthSeen {
@@ -14,6 +15,8 @@ export interface HealthSeen {
 export interface StatusLive {
   health(container: string): HealthSeen | undefined;
   memoryBytes(container: string): number | null;
+  /** The service's pipeline: the step it is in (and since when), the version it deploys. */
+  pipeline?(path: string): { step: string | null; since: number | null; deploying: VersionState | null } | undefined;
   now?: number;
 }
 
@@ -51,14 +54,17 @@ export interface ServiceStatus {
   containers: ContainerStatus[];   // every version this service has: serving, new, draining, failed
   retry: string | null;           // its repo is unreachable: failed tries and the next one
   servingRepo?: string | null;    // the URL#ref the serving container was built from (may differ from the orders' after a failed change)
+  step: string | null;            // what its pipeline is doing now: orders, fetch, deploy (null: idle)
+  stepSeconds: number | null;     // how long it has been at that step
 }
 
 export interface ShipStatus {
   ship: {
     root: string; headquarters: string | null; hqCommit: string | null; hqError: string | null; hqRetry: string | null; httpPort: number;
-    // Filled in by the agent (issue 6): admirals synced from the HQ, the privatize key's fingerprint.
+    // Filled in by the agent: admirals synced from the HQ, the privatize key's fingerprint, a secret set it cannot read.
     admirals?: { user: string; keys: unknown[]; errors: string[] };
     sshKey?: string | null;
+    secretsError?: string | null;
   };
   services: ServiceStatus[];
 }
@@ -93,9 +99,15 @@ export function statusOf(state: ShipState, config: ShipConfig, live?: StatusLive
         .sort((a, b) => a.createdAt.localeCompare(b.createdAt))
         .map((x) => containerStatus(x, live, now));
       const serving = containers.find((x) => x.name === c?.name);
+      const pipe = live?.pipeline?.(s.path);
+      // Without a live agent: the newest version still on its way in.
+      const inFlight = Object.values(state.containers)
+        .filter((x) => x.servicePath === s.path && (x.state === 'starting' || x.state === 'checking'))
+        .sort((a, b) => b.createdAt.localeCompare(a.createdAt))[0];
+      const deploying = pipe?.deploying ? { state: pipe.deploying } : inFlight;
       return {
         path: s.path,
-        state: s.state,
+        state: serviceStateOf({ serving: c, deploying, blocked: Boolean(s.failedKey || s.ordersError || s.fetchRetry) }),
         repo: s.orders?.autodeploy.url ?? null,
         ref: s.orders?.autodeploy.ref ?? null,
         commit: s.commit ?? null,
@@ -112,6 +124,8 @@ export function statusOf(state: ShipState, config: ShipConfig, live?: StatusLive
         containers,
         retry: s.fetchRetry ?? null,
         servingRepo: c?.repo ?? null,
+        step: pipe?.step ?? null,
+        stepSeconds: pipe?.since ? Math.max(0, Math.round((now - pipe.since) / 1000)) : null,
       };
     });
   // A service removed from the headquarters is gone from the state, but its
@@ -122,7 +136,7 @@ export function statusOf(state: ShipState, config: ShipConfig, live?: StatusLive
     services.push({
       path: c.servicePath, state: 'draining', repo: null, ref: null, commit: c.commit, servingCommit: null, failedCommit: null,
       container: c.name, ip: c.ip, port: c.port, restarts: c.restarts, error: null, retry: null,
-      uptimeSeconds: cs.uptimeSeconds, memoryBytes: cs.memoryBytes, health: cs.health, containers: [cs],
+      uptimeSeconds: cs.uptimeSeconds, memoryBytes: cs.memoryBytes, health: cs.health, containers: [cs], step: null, stepSeconds: null,
     });
   }
   services.sort((a, b) => a.path.localeCompare(b.path));
@@ -144,6 +158,7 @@ export function formatStatus(status: ShipStatus): string {
   const hq = status.ship.hqCommit ? status.ship.hqCommit.slice(0, 12) : 'not fetched';
   lines.push(`ship ${status.ship.root}  headquarters ${status.ship.headquarters ?? '-'} @ ${hq}${status.ship.hqError ? `  ERROR ${status.ship.hqError}` : ''}${status.ship.hqRetry ? ` (${status.ship.hqRetry})` : ''}`);
   for (const e of status.ship.admirals?.errors ?? []) lines.push(`admirals ERROR ${e}`);
+  if (status.ship.secretsError) lines.push(`secrets ERROR ${status.ship.secretsError}`);
   const rows = status.services.map((s) => [
     s.path,
     s.state,
@@ -160,6 +175,8 @@ export function formatStatus(status: ShipStatus): string {
     s.failedCommit ? `failed=${s.failedCommit.slice(0, 12)}` : '',
     s.error ? `error: ${s.error}` : '',
     s.retry ? `(${s.retry})` : '',
+    // A step that takes long is worth a look (a git host that does not answer, a long build).
+    s.step && (s.stepSeconds ?? 0) >= 5 ? `(${s.step} for ${formatSeconds(s.stepSeconds ?? 0)})` : '',
   ]);
   const widths = [0, 1, 2, 3].map((i) => Math.max(0, ...rows.map((r) => r[i].length)));
   for (const r of rows) {

@@ -26,10 +26,11 @@ export interface BuildContext {
   buildpacksDir: string;
   memory: string;
   pids: number;
+  timeoutSeconds: number;  // the whole build; its container (and all it started) is stopped then
 }
 
 export function slugMetaPath(paths: ShipPaths, serviceId: string, commit: string): string {
-  return join(paths.slug(serviceId, commit), 'meta.json');
+  return paths.slugMeta(serviceId, commit);
 }
 
 export function readSlug(paths: ShipPaths, serviceId: string, commit: string): SlugMeta | null {
@@ -38,7 +39,7 @@ export function readSlug(paths: ShipPaths, serviceId: string, commit: string): S
 }
 
 export function buildLogPath(paths: ShipPaths, serviceId: string, commit: string): string {
-  return join(paths.logs, `build-${serviceId}-${commit.slice(0, 8)}.log`);
+  return paths.buildLog(serviceId, commit);
 }
 
 /** "build-<service id>-<commit8>.log" → its service id and commit prefix; null for any other file. */
@@ -98,12 +99,13 @@ export async function ensureSlug(
       memory: ctx.memory, pids: ctx.pids, containerShDir: ctx.containerShDir, buildpacksDir: ctx.buildpacksDir, lxcDir: ctx.lxcDir,
     }, say);
     const result = await runScript(`${ctx.shDir}/build-run`, [ctx.paths.lxcpath, name, id, `starphleet-${base}`], {
-      timeoutSeconds: 15 * 60,
+      timeoutSeconds: ctx.timeoutSeconds,
       onLine: (line) => say(line),
+      maxOutputBytes: 64 * 1024, // the whole output is in the build log; this is for the error line
     });
     if (result.code !== 0) {
       const tail = (result.stdout + result.stderr).trim().split('\n').filter((l) => l.trim() !== '').slice(-3).join(' | ');
-      throw new Error(result.timedOut ? 'build ran longer than 15 minutes' : `build failed: ${tail || `exit ${result.code}`}`);
+      throw new Error(result.timedOut ? `build ran longer than ${ctx.timeoutSeconds} s (STARPHLEET_BUILD_TIMEOUT)` : `build failed: ${tail || `exit ${result.code}`}`);
     }
 
     const procfile = existsSync(join(app, 'Procfile')) ? readFileSync(join(app, 'Procfile'), 'utf8') : null;

@@ -104,7 +104,7 @@ async function dispatch(argv: string[]): Promise<number> {
     case 'status':
       return status(rest);
     case 'nudge': {
-      const { flags, positionals } = parse('nudge', rest, PHLEET_OPTIONS);
+      const { flags, positionals } = parse('nudge', rest, { ...PHLEET_OPTIONS, wait: { type: 'string' } });
       noPositionals('nudge', positionals);
       const { phleetNudge } = await import('./phleet.js');
       return phleetNudge(flags);

@@ -86,10 +86,14 @@ other versions (a new one checking, an old one draining), last error.
 ships: a block per ship (--json: {"phleet", "ships": [{name, target, ok,
 error, status}]}). Exit status 1 when any service is failed or a ship is
 unreachable.`,
-  nudge: `usage: starphleet nudge [--root DIR] [--phleet NAME] [--ship NAME] [--timeout SECONDS]
+  nudge: `usage: starphleet nudge [--wait SECONDS] [--root DIR] [--phleet NAME] [--ship NAME] [--timeout SECONDS]
 
 Polls the headquarters and every service repo now, instead of waiting for the
-next pulse. Returns when the poll is done (deploys it started go on).`,
+next pulse, and retries versions that failed. Returns at once: a step in
+progress (a fetch from a slow git host, a build) is never waited for.
+--wait SECONDS (at most 120) waits until the HQ read and every service's
+orders and fetch are done, or that long, whichever comes first; builds and
+deploys still go on after it returns.`,
   ...SECRETS_HELP,
   ...PHLEET_HELP,
   privatize: `usage: starphleet privatize PRIVATE_KEY_FILE [--phleet NAME] [--ship NAME] [--root DIR]

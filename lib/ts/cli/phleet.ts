@@ -16,6 +16,7 @@ import { installShip, uninstallShip, type ShipSettings } from '../phleet/ship-in
 import { parseTarget, validateRemoteRoot } from '../phleet/ssh-transport.js';
 import { formatStatus, type ShipStatus } from '../agent/status.js';
 import { Failure } from './cli.js';
+import type { ControlResponse } from '../phleet/transport.js';
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/;
 
@@ -227,18 +228,26 @@ export async function phleetStatus(flags: Flags): Promise<number> {
 export async function phleetNudge(flags: Flags): Promise<number> {
   const profile = await optionalProfile(flags);
   const hs = selectShips(flags, process.env, profile);
-  const timeout = Math.max(shipTimeoutMs(flags, process.env), 120_000);
-  if (profile) await catchUpShips(profile, hs, timeout);
+  let wait = 0;
+  if (flags.wait !== undefined) {
+    const text = String(flags.wait);
+    if (!/^\d+$/.test(text) || Number(text) > 120) throw new UsageError(`nudge: --wait takes whole seconds from 0 to 120, got '${text}'`);
+    wait = Number(text);
+  }
+  const timeout = Math.max(shipTimeoutMs(flags, process.env), (wait + 15) * 1000);
+  if (profile) await catchUpShips(profile, hs, Math.max(timeout, 120_000));
+  const said = (res: ControlResponse): string => (res.waited ? (res.done ? 'nudged: headquarters and services polled' : `nudged: polls still running after ${wait} s`) : 'nudged');
   const results = await acrossShips(hs, async (h) => {
-    const res = await h.transport.request({ cmd: 'nudge' }, timeout);
+    const res = await h.transport.request({ cmd: 'nudge', wait }, timeout);
     if (!res.ok) throw new Error(res.error ?? 'nudge failed');
+    return said(res);
   }, timeout);
   if (hs.length === 1) {
     if (!results[0].ok) throw new Failure(results[0].error ?? 'nudge failed');
-    out('nudged: headquarters and services polled');
+    out(String(results[0].value));
     return 0;
   }
-  for (const r of results) out(`${r.ship.label}: ${r.ok ? 'nudged: headquarters and services polled' : `FAILED: ${r.error ?? ''}`}`);
+  for (const r of results) out(`${r.ship.label}: ${r.ok ? String(r.value) : `FAILED: ${r.error ?? ''}`}`);
   return results.every((r) => r.ok) ? 0 : 1;
 }
 

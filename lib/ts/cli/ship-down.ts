@@ -56,7 +56,7 @@ export async function shipDown(root: string): Promise<number> {
     }
     rmSync(paths.supervisors, { recursive: true, force: true });
   }
-  const bridgeMark = join(paths.run, 'bridge-created');
+  const bridgeMark = paths.bridgeMark;
   if (existsSync(bridgeMark)) {
     const [bridge, subnet] = readFileSync(bridgeMark, 'utf8').trim().split(' ');
     await runOrThrow(`${assets().sh}/bridge-down`, [bridge, subnet]);

@@ -1,5 +1,4 @@
 // Ship settings: command-line flag > environment variable > default.
-// (The phleet profile slots in between env and default in a later issue.)
 
 export interface ShipConfig {
   root: string;
@@ -14,7 +13,9 @@ export interface ShipConfig {
   pidsLimit: number;
   drainSeconds: number;    // STARPHLEET_DRAINSTOP_WAIT default
   admiral: string;         // local user for admirals' ssh logins (issue 6)
-  knownHosts?: string;     // strict known_hosts file for git over ssh (issue 6)
+  knownHosts?: string;     // strict known_hosts file for git over ssh
+  gitTimeoutSeconds: number;   // one git fetch, connect included
+  buildTimeoutSeconds: number; // one build, from its container's start to its slug
 }
 
 export const DEFAULT_ROOT = '/var/starphleet';
@@ -61,11 +62,13 @@ export function resolveShipConfig(flags: Flags, env: NodeJS.ProcessEnv): ShipCon
     memoryLimit,
     pidsLimit: whole('pids limit', pick(undefined, env.STARPHLEET_PIDS, '1024'), 16, 1_000_000),
     drainSeconds: whole('STARPHLEET_DRAINSTOP_WAIT', pick(undefined, env.STARPHLEET_DRAINSTOP_WAIT, '30'), 0, 3600),
+    gitTimeoutSeconds: whole('STARPHLEET_GIT_TIMEOUT', pick(undefined, env.STARPHLEET_GIT_TIMEOUT, '30'), 1, 3600),
+    buildTimeoutSeconds: whole('build timeout', pick(flags['build-timeout'], env.STARPHLEET_BUILD_TIMEOUT, '900'), 10, 86400),
     ...admiralSettings(flags, env),
   };
 }
 
-/** Admirals and git over ssh (issue 6): the admiral user and the known_hosts policy. */
+/** Admirals and git over ssh: the admiral user and the known_hosts policy. */
 function admiralSettings(flags: Flags, env: NodeJS.ProcessEnv): { admiral: string; knownHosts?: string } {
   const admiral = pick(flags.admiral, env.STARPHLEET_ADMIRAL, 'admiral');
   if (!/^[a-z_][a-z0-9_-]{0,31}$/.test(admiral)) {

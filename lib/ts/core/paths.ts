@@ -1,5 +1,6 @@
 // Everything a ship owns lives under its root; this is the one map of it
-// (documented in docs/ship-root.md).
+// (documented in docs/ship-root.md): no other module joins a path under a
+// ship root.
 import { join } from 'node:path';
 
 export function shipPaths(root: string) {
@@ -9,11 +10,13 @@ export function shipPaths(root: string) {
     assets: join(root, 'assets'),
     hqCache: join(root, 'hq.git'),
     hqSnapshots: join(root, 'hq'),
+    hqSnapshot: (commit: string) => join(root, 'hq', commit),
     repos: join(root, 'repos'),
     repo: (serviceId: string) => join(root, 'repos', `${serviceId}.git`),
     builds: join(root, 'builds'),
     slugs: join(root, 'slugs'),
     slug: (serviceId: string, commit: string) => join(root, 'slugs', serviceId, commit),
+    slugMeta: (serviceId: string, commit: string) => join(root, 'slugs', serviceId, commit, 'meta.json'),
     caches: join(root, 'cache'),
     cache: (serviceId: string) => join(root, 'cache', serviceId),
     bases: join(root, 'bases'),
@@ -22,6 +25,8 @@ export function shipPaths(root: string) {
     container: (name: string) => join(root, 'containers', name),
     logs: join(root, 'logs'),
     containerLog: (name: string) => join(root, 'logs', `${name}.log`),
+    buildLog: (serviceId: string, commit: string) => join(root, 'logs', `build-${serviceId}-${commit.slice(0, 8)}.log`),
+    agentLog: join(root, 'logs', 'agent.log'),
     nginx: join(root, 'nginx'),
     nginxConf: join(root, 'nginx', 'nginx.conf'),
     holdSockets: join(root, 'nginx', 'hold'),
@@ -29,6 +34,25 @@ export function shipPaths(root: string) {
     controlSocket: join(root, 'run', 'control.sock'),
     nginxControlSocket: join(root, 'run', 'nginx-control.sock'),
     agentPid: join(root, 'run', 'agent.pid'),
+    dashboardSocket: join(root, 'run', 'dashboard.sock'),
+    bridgeMark: join(root, 'run', 'bridge-created'),
+    dashboardToken: join(root, 'dashboard.token'),
+    admiralManaged: join(root, 'admiral-managed'),
+    shipEnv: join(root, 'ship.env'),
+    ssh: {
+      dir: join(root, 'ssh'),
+      key: join(root, 'ssh', 'privatize_key'),
+      pub: join(root, 'ssh', 'privatize_key.pub'),
+      knownHosts: join(root, 'ssh', 'known_hosts'),
+    },
+    secrets: {
+      dir: join(root, 'secrets'),
+      shipKey: join(root, 'secrets', 'ship.key'),
+      shipPub: join(root, 'secrets', 'ship.pub'),
+      set: join(root, 'secrets', 'set.json'),
+      admirals: join(root, 'secrets', 'admirals'),
+      scratch: join(root, 'secrets', 'tmp'),
+    },
     supervisors: join(root, 'run', 'supervisors'),
     supervisorPid: (name: string) => join(root, 'run', 'supervisors', `${name}.pid`),
     supervisorExit: (name: string) => join(root, 'run', 'supervisors', `${name}.exit`),

@@ -8,6 +8,15 @@ export interface RunOptions {
   timeoutSeconds?: number;        // kill the whole process group after this
   onLine?: (line: string, stream: 'stdout' | 'stderr') => void; // live lines
   input?: string;
+  /** Ends the whole tree at the deadline (default: SIGKILL to the process group). */
+  killTree?: () => void;
+  /**
+   * Call killTree as soon as the command itself exits: what it left behind
+   * (`setsid sleep 40 &` holding its pipes) is ended, not waited for.
+   */
+  reapOnExit?: boolean;
+  /** Keep at most this many bytes of stdout and of stderr (the newest). Default 1 MiB. */
+  maxOutputBytes?: number;
 }
 
 export interface RunResult {
@@ -28,6 +37,12 @@ export function runScript(command: string, args: string[], options: RunOptions =
     let stdout = '';
     let stderr = '';
     let timedOut = false;
+    const cap = options.maxOutputBytes ?? 1024 * 1024;
+    // Bounded: a command that prints without end costs the agent no memory.
+    const keep = (text: string): string => (text.length > cap ? text.slice(text.length - cap) : text);
+    const killTree = options.killTree ?? ((): void => {
+      try { process.kill(-(child.pid ?? 0), 'SIGKILL'); } catch { /* already gone */ }
+    });
     const partial = { stdout: '', stderr: '' };
     const feed = (stream: 'stdout' | 'stderr', chunk: string): void => {
       if (!options.onLine) return;
@@ -35,14 +50,17 @@ export function runScript(command: string, args: string[], options: RunOptions =
       const lines = text.split('\n');
       partial[stream] = lines.pop() ?? '';
       for (const line of lines) options.onLine(line, stream);
+      // A line without end is passed on in pieces, not held whole.
+      if (partial[stream].length > 16 * 1024) { options.onLine(partial[stream], stream); partial[stream] = ''; }
     };
-    child.stdout?.setEncoding('utf8').on('data', (c: string) => { stdout += c; feed('stdout', c); });
-    child.stderr?.setEncoding('utf8').on('data', (c: string) => { stderr += c; feed('stderr', c); });
+    child.stdout?.setEncoding('utf8').on('data', (c: string) => { stdout = keep(stdout + c); feed('stdout', c); });
+    child.stderr?.setEncoding('utf8').on('data', (c: string) => { stderr = keep(stderr + c); feed('stderr', c); });
+    if (options.reapOnExit) child.on('exit', () => killTree());
     if (options.input !== undefined) child.stdin?.end(options.input);
     const timer = options.timeoutSeconds
       ? setTimeout(() => {
           timedOut = true;
-          try { process.kill(-(child.pid ?? 0), 'SIGKILL'); } catch { /* already gone */ }
+          killTree();
         }, options.timeoutSeconds * 1000)
       : undefined;
     const finish = (code: number): void => {

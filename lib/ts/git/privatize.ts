@@ -11,18 +11,13 @@
 import { chmodSync, existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runScript } from '../core/sh.js';
+import { shipPaths, type ShipPaths } from '../core/paths.js';
 
 /** Largest key file accepted (an RSA 16384 key is about 12 KB). */
 export const MAX_KEY_BYTES = 64 * 1024;
 
-export function sshPaths(root: string) {
-  const dir = join(root, 'ssh');
-  return {
-    dir,
-    key: join(dir, 'privatize_key'),
-    pub: join(dir, 'privatize_key.pub'),
-    knownHosts: join(dir, 'known_hosts'),
-  };
+export function sshPaths(root: string): ShipPaths['ssh'] {
+  return shipPaths(root).ssh;
 }
 
 export interface KeyInfo {

@@ -1,6 +1,6 @@
 // Git targets: "URL#ref" parsing (pure) and fetching a repo into the ship's
 // cache with the ref resolved to an exact commit (lib/sh/repo-sync).
-import { runOrThrow } from '../core/sh.js';
+import { runScript } from '../core/sh.js';
 
 export interface GitTarget {
   url: string;
@@ -38,9 +38,16 @@ export function formatGitTarget(t: GitTarget): string {
   return t.ref ? `${t.url}#${t.ref}` : t.url;
 }
 
-/** Fetch URL into the bare cache and print the commit REF resolves to. */
-export async function syncRepo(shDir: string, target: GitTarget, cacheDir: string, env?: NodeJS.ProcessEnv): Promise<string> {
-  const out = await runOrThrow(`${shDir}/repo-sync`, [target.url, target.ref ?? '', cacheDir], { timeoutSeconds: 120, env });
+/**
+ * Fetch URL into the bare cache and resolve REF to a commit, within
+ * `timeoutSeconds` (connect included: a host that accepts and never answers
+ * is cut there, with git and everything it started).
+ */
+export async function syncRepo(shDir: string, target: GitTarget, cacheDir: string, env?: NodeJS.ProcessEnv, timeoutSeconds = 30): Promise<string> {
+  const r = await runScript(`${shDir}/repo-sync`, [target.url, target.ref ?? '', cacheDir], { timeoutSeconds, env, maxOutputBytes: 64 * 1024 });
+  if (r.timedOut) throw new Error(`no answer from ${target.url} within ${timeoutSeconds} s (STARPHLEET_GIT_TIMEOUT)`);
+  if (r.code !== 0) throw new Error(`repo-sync: ${(r.stderr.trim() || r.stdout.trim()).split('\n').filter(Boolean).pop() ?? `exited with status ${r.code}`}`);
+  const out = r.stdout;
   const commit = out.trim().split('\n').pop() ?? '';
   if (!/^[0-9a-f]{40}$/.test(commit)) throw new Error(`repo-sync: could not resolve ${formatGitTarget(target)}`);
   return commit;

@@ -4,6 +4,7 @@
 import { createHash } from 'node:crypto';
 import { runScript } from '../core/sh.js';
 import { parseGitUrl, type GitTarget } from '../git/resolve.js';
+import { jailsAvailable, makeJail } from '../sandbox/cgroup.js';
 
 export interface Orders {
   autodeploy: GitTarget;
@@ -71,16 +72,34 @@ function hashOrders(orders: Omit<Orders, 'hash'>): string {
 
 export const ORDERS_TIME_LIMIT_SECONDS = 10;
 
-/** Source one orders file; resolves to Orders or rejects with a one-line reason. */
-export async function readOrders(ordersFile: string, shDir: string): Promise<Orders> {
-  const result = await runScript(`${shDir}/orders-read`, [ordersFile], {
-    env: { PATH: '/usr/local/bin:/usr/bin:/bin', HOME: '/nonexistent', LANG: 'C.UTF-8' },
-    timeoutSeconds: ORDERS_TIME_LIMIT_SECONDS,
-  });
-  if (result.timedOut) throw new Error(`ran longer than ${ORDERS_TIME_LIMIT_SECONDS} s`);
-  if (result.code !== 0) {
-    const reason = result.stderr.trim().split('\n').filter(Boolean).pop() ?? `exited with status ${result.code}`;
-    throw new Error(reason);
+/** Orders may start at most this many processes, and use this much memory. */
+const ORDERS_PIDS = 64;
+const ORDERS_MEMORY_BYTES = 256 * 1024 * 1024;
+
+/**
+ * Source one orders file; resolves to Orders or rejects with a one-line
+ * reason. It runs in a cgroup of its own (`jail`, when the host has cgroups):
+ * at its deadline, and as soon as it ends, everything it started goes too.
+ */
+export async function readOrders(ordersFile: string, shDir: string, jailName?: string): Promise<Orders> {
+  const jail = jailName && jailsAvailable() ? makeJail(jailName, { pids: ORDERS_PIDS, memoryBytes: ORDERS_MEMORY_BYTES }) : null;
+  const command = jail ? [`${shDir}/cgroup-exec`, ...jail.procsFiles, '--', `${shDir}/orders-read`, ordersFile] : [`${shDir}/orders-read`, ordersFile];
+  try {
+    const result = await runScript(command[0], command.slice(1), {
+      env: { PATH: '/usr/local/bin:/usr/bin:/bin', HOME: '/nonexistent', LANG: 'C.UTF-8' },
+      timeoutSeconds: ORDERS_TIME_LIMIT_SECONDS,
+      killTree: jail ? () => jail.kill() : undefined,
+      reapOnExit: jail !== null,
+      maxOutputBytes: 1024 * 1024,
+    });
+    if (result.timedOut) throw new Error(`ran longer than ${ORDERS_TIME_LIMIT_SECONDS} s (stopped, with everything it started)`);
+    if (result.code !== 0) {
+      const reason = result.stderr.trim().split('\n').filter(Boolean).pop() ?? `exited with status ${result.code}`;
+      throw new Error(reason);
+    }
+    return ordersFromEnv(parseEnv0(result.stdout));
+  } finally {
+    jail?.kill();
+    jail?.remove();
   }
-  return ordersFromEnv(parseEnv0(result.stdout));
 }

@@ -10,17 +10,10 @@ import {
   applyMessage, emptySet, exportLines, generateShipKeyPair, openSet, publicOfPrivate, shipFingerprint,
   type SecretMessage, type SecretSet, type SignedMessage,
 } from './crypto.js';
+import { shipPaths, type ShipPaths } from '../core/paths.js';
 
-export function secretPaths(root: string) {
-  const dir = join(root, 'secrets');
-  return {
-    dir,
-    shipKey: join(dir, 'ship.key'),
-    shipPub: join(dir, 'ship.pub'),
-    set: join(dir, 'set.json'),
-    admirals: join(dir, 'admirals'),
-    scratch: join(dir, 'tmp'),
-  };
+export function secretPaths(root: string): ShipPaths['secrets'] {
+  return shipPaths(root).secrets;
 }
 
 function writePrivate(file: string, text: string): void {
@@ -72,7 +65,11 @@ export class ShipSecrets {
 
   load(): SecretSet {
     if (!existsSync(this.p.set)) return emptySet();
-    return JSON.parse(readFileSync(this.p.set, 'utf8')) as SecretSet;
+    try {
+      return JSON.parse(readFileSync(this.p.set, 'utf8')) as SecretSet;
+    } catch (err) {
+      throw new Error(`${this.p.set}: unreadable secret set (${(err as Error).message})`);
+    }
   }
 
   private save(set: SecretSet): void {
@@ -137,7 +134,12 @@ export class ShipSecrets {
 
   /** The decrypted values, in memory. */
   values(): Record<string, Buffer> {
-    return openSet(this.load(), this.privateKey());
+    const set = this.load();
+    try {
+      return openSet(set, this.privateKey());
+    } catch (err) {
+      throw new Error(`${this.p.set}: cannot be decrypted with this ship's key (${(err as Error).message})`);
+    }
   }
 
   /** What a container start reads on fd 3 (see lib/sh/app-start): `export NAME='value'` lines, in memory. */

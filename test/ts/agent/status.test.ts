@@ -7,11 +7,11 @@ t.test('status document and text', async (t) => {
   const state = emptyState();
   state.hqCommit = 'a'.repeat(40);
   state.services['/api'] = {
-    path: '/api', id: 'api-123456', ordersFile: 'api/orders', state: 'online', serving: 'api-123456--bbbbbbbb-1',
+    path: '/api', id: 'api-123456', ordersFile: 'api/orders', serving: 'api-123456--bbbbbbbb-1',
     servingCommit: 'b'.repeat(40), commit: 'b'.repeat(40), updatedAt: '',
     orders: { autodeploy: { url: 'file:///r/api.git', ref: 'main' }, port: 3000, healthcheckTimeoutSeconds: 60, env: {}, hash: 'h' },
   };
-  state.services['/bad'] = { path: '/bad', id: 'bad-123456', ordersFile: 'bad/orders', state: 'failed', ordersError: 'bad/orders: syntax error', updatedAt: '' };
+  state.services['/bad'] = { path: '/bad', id: 'bad-123456', ordersFile: 'bad/orders', ordersError: 'bad/orders: syntax error', updatedAt: '' };
   state.containers['api-123456--bbbbbbbb-1'] = {
     name: 'api-123456--bbbbbbbb-1', servicePath: '/api', serviceId: 'api-123456', commit: 'b'.repeat(40), ordersHash: 'h', base: 'host',
     ip: '10.0.3.2', port: 3000, state: 'online', createdAt: '', restarts: 2,
@@ -31,7 +31,7 @@ t.test('status document and text', async (t) => {
 t.test('status with what the live agent knows: health, uptime, memory, every container', async (t) => {
   const state = emptyState();
   state.services['/api'] = {
-    path: '/api', id: 'api-123456', ordersFile: 'api/orders', state: 'online', serving: 'api-123456--bbbbbbbb-2',
+    path: '/api', id: 'api-123456', ordersFile: 'api/orders', serving: 'api-123456--bbbbbbbb-2',
     servingCommit: 'b'.repeat(40), commit: 'b'.repeat(40), updatedAt: '',
   };
   state.containers['api-123456--aaaaaaaa-1'] = {
@@ -73,7 +73,7 @@ t.test('a removed service whose container still drains shows as draining', async
 t.test('after a failed change of repo, the text shows the repo of what serves, not the new one with the old commit', async (t) => {
   const state = emptyState();
   state.services['/svc'] = {
-    path: '/svc', id: 'svc-123456', ordersFile: 'svc/orders', state: 'online', serving: 'svc-123456--aaaaaaaa-1',
+    path: '/svc', id: 'svc-123456', ordersFile: 'svc/orders', serving: 'svc-123456--aaaaaaaa-1',
     servingCommit: 'a'.repeat(40), commit: 'c'.repeat(40), failedCommit: 'c'.repeat(40), lastError: 'healthcheck failed', updatedAt: '',
     orders: { autodeploy: { url: 'file:///r/new.git' }, port: 3000, healthcheckTimeoutSeconds: 60, env: {}, hash: 'h2' },
   };

@@ -1,0 +1,88 @@
+// The agent's answers on the control socket (root only). `nudge` returns at
+// once: it kicks the HQ and every pipeline and waits for none of them,
+// unless asked to (`"wait": SECONDS`, bounded), and then only for the polls
+// (HQ read, orders, fetch), never for a build.
+import { logsRequest } from '../logs/control.js';
+import type { ControlRequest, ControlResponse } from '../phleet/transport.js';
+import { handleSecretsRequest, SECRET_COMMANDS } from '../secrets/control.js';
+import type { Agent } from './agent.js';
+
+const MAX_NUDGE_WAIT_S = 120;
+
+export class Controller {
+  constructor(private readonly agent: Agent) {}
+
+  async handle(req: ControlRequest): Promise<ControlResponse> {
+    const agent = this.agent;
+    switch (req.cmd) {
+      case 'dashboard-login':
+        // Only the root-only control socket hands these out.
+        return { ok: true, code: agent.loginCodes.issue(), httpPort: agent.config.httpPort };
+      case 'ping':
+        return { ok: true, pid: process.pid };
+      case 'status': {
+        const doc = agent.status();
+        const key = await agent.admirals.sshKey();
+        return { ok: true, ...doc, ship: { ...doc.ship, admirals: agent.admirals.status(), sshKey: key?.fingerprint ?? null } };
+      }
+      case 'admirals':
+        return { ok: true, admirals: agent.admirals.status(), sshKey: await agent.admirals.sshKey() };
+      case 'privatize': {
+        if (typeof req.key !== 'string') return { ok: false, error: 'privatize: the request carries no key' };
+        const info = await agent.admirals.privatize(req.key);
+        // Repos that refused the ship may accept it now: poll them at once.
+        this.forgiveAll();
+        agent.wakeUp();
+        return { ok: true, fingerprint: info.fingerprint, type: info.type, comment: info.comment };
+      }
+      case 'logs':
+        return logsRequest(agent.hub, (path) => path in agent.state().services, req);
+      case 'log-rings': {
+        // For tests and benches: what the rings hold and what the agent weighs
+        // (after a full collection when the runtime offers one: bun).
+        const bun = (globalThis as { Bun?: { gc(full: boolean): void } }).Bun;
+        if (req.gc === true) bun?.gc(true);
+        const mem = process.memoryUsage();
+        return { ok: true, ringLines: agent.hub.ringLines, emitted: agent.hub.emitted, rings: agent.hub.ringSizes(), rssBytes: mem.rss, heapUsedBytes: mem.heapUsed };
+      }
+      case 'nudge':
+        return this.nudge(req);
+      default:
+        if (SECRET_COMMANDS.has(req.cmd)) {
+          return handleSecretsRequest(agent.secrets, req, {
+            log: (msg) => agent.log('agent', null, msg),
+            // A change that rolls services: poll now (the deploy key holds the rollout version).
+            rollout: () => { agent.wakeUp(); },
+          });
+        }
+        return { ok: false, error: `unknown control command '${String(req.cmd)}'` };
+    }
+  }
+
+  /** A nudge is also how a person says "try the failed version again". */
+  private forgiveAll(): void {
+    this.agent.hq.forgive();
+    for (const p of this.agent.pipelines.values()) p.forgive();
+  }
+
+  private async nudge(req: ControlRequest): Promise<ControlResponse> {
+    const agent = this.agent;
+    this.forgiveAll();
+    const hq = agent.pulse();
+    const wait = typeof req.wait === 'number' ? Math.min(MAX_NUDGE_WAIT_S, Math.max(0, req.wait)) : 0;
+    if (wait === 0) return { ok: true, waited: false };
+    const deadline = Date.now() + wait * 1000;
+    const until = (p: Promise<unknown>): Promise<boolean> => Promise.race([
+      p.then(() => true),
+      new Promise<boolean>((r) => setTimeout(() => r(false), Math.max(0, deadline - Date.now()))),
+    ]);
+    // The HQ read (which kicks the pipelines of what changed), then each
+    // pipeline's polls: done once it reached a deploy or went idle.
+    let done = await until(hq);
+    for (const p of agent.pipelines.values()) {
+      if (!done) break;
+      done = await until(p.polled());
+    }
+    return { ok: true, waited: true, done };
+  }
+}

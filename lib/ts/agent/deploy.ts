@@ -1,0 +1,187 @@
+// One version from slug to serving: build (or reuse) the slug, start its
+// container, wait for its healthcheck, switch nginx, drain the old one. Every
+// state change of the version goes through the transition table. A failure
+// leaves what serves untouched and says why in the service's error.
+import { join } from 'node:path';
+import { assets } from '../core/assets.js';
+import { runOrThrow } from '../core/sh.js';
+import { containerNameFor } from '../core/service-names.js';
+import { ensureSlug, pruneSlugs, readSlug, type BuildContext } from '../build/build.js';
+import { ensureBase, exitStatus, prepareAppContainer, startSupervised, stopContainer } from '../container/container.js';
+import { describeExit } from '../container/exit-reason.js';
+import { allocateIp, macForIp } from '../container/network.js';
+import { waitHealthy } from '../health/healthcheck.js';
+import { containerListenHint } from '../health/listen-hint.js';
+import type { Orders } from '../hq/orders.js';
+import { removeContainerLog } from '../logs/container-logs.js';
+import type { AgentContext } from './context.js';
+import type { PendingVersion } from './service-pipeline.js';
+import type { ContainerRecord, ServiceRecord } from './state.js';
+import { advance } from './version-states.js';
+
+/** Failed containers kept for inspection, per service. */
+const KEEP_FAILED = 2;
+/** Built slugs kept per service besides the ones containers use. */
+const KEEP_SLUGS = Number(process.env.STARPHLEET_KEEP_SLUGS ?? 5) || 5;
+
+export class Deployer {
+  private readonly baseBuilds = new Map<string, Promise<unknown>>();
+  private freeSlots: number;
+  private readonly waiting: Array<() => void> = [];
+
+  constructor(private readonly ctx: AgentContext, buildSlots: number) {
+    this.freeSlots = Math.max(1, buildSlots);
+  }
+
+  async deploy(s: ServiceRecord, orders: Orders, commit: string, version: PendingVersion): Promise<void> {
+    const ctx = this.ctx;
+    const state = ctx.state();
+    const secretsVersion = ctx.secrets.load().rollout;
+    const base = orders.env.STARPHLEET_BASE || ctx.config.base;
+    let container: ContainerRecord | undefined;
+    let switchAttempted = false;
+    try {
+      s.updatedAt = new Date().toISOString();
+      let slug = readSlug(ctx.paths, s.id, commit);
+      // A base not built yet (the first STARPHLEET_BASE=debian service) is
+      // built outside the build slots, so other services' builds go on meanwhile.
+      if (!slug) await this.baseOnce(base, s.path);
+      slug ??= await this.withBuildSlot(() => {
+        advance(version, 'build');
+        ctx.log('build', s.path, `building ${orders.autodeploy.url} at ${commit.slice(0, 12)}`);
+        // The build sees the same values as the app: orders exports, then phleet secrets (ENV_DIR, on a tmpfs).
+        const buildEnv: Record<string, string | Buffer> = { ...orders.env, ...ctx.secrets.values(), PORT: String(orders.port) };
+        return ensureSlug(this.buildContext(), s.id, commit, base, buildEnv, (line) => ctx.log('build', s.path, line));
+      });
+      // The secrets are read before the container exists: none readable, no start.
+      const secretLines = ctx.secretLines();
+
+      state.seq += 1;
+      const name = containerNameFor(s.id, commit, state.seq);
+      const ip = allocateIp(ctx.subnet, Object.values(state.containers).map((c) => c.ip));
+      container = {
+        name, servicePath: s.path, serviceId: s.id, commit, ordersHash: orders.hash, base, ip, port: orders.port,
+        state: version.state, createdAt: new Date().toISOString(), restarts: 0, secretsVersion,
+        repo: `${orders.autodeploy.url}${orders.autodeploy.ref ? `#${orders.autodeploy.ref}` : ''}`,
+      };
+      advance(container, 'built');
+      state.containers[name] = container;
+      version.container = name;
+      ctx.save();
+      await prepareAppContainer(ctx.paths, {
+        name, base, slugApp: join(ctx.paths.slug(s.id, commit), 'app'), web: slug.web,
+        env: { ...orders.env, PORT: String(orders.port) },
+        net: { bridge: ctx.config.bridge, ip, prefix: ctx.subnet.prefix, gateway: ctx.subnet.gateway, mac: macForIp(ip) },
+        memory: orders.env.MEMORY_LIMIT || ctx.config.memoryLimit, pids: ctx.config.pidsLimit,
+        containerShDir: assets().shContainer, lxcDir: assets().lxc,
+      });
+      await runOrThrow('ip', ['neigh', 'flush', 'to', ip, 'dev', ctx.config.bridge]).catch(() => undefined);
+      removeContainerLog(ctx.paths, name); // an old container's, same name (seq restarts after ship down)
+      ctx.follower.follow(name, s.path, true);
+      startSupervised(ctx.paths, ctx.config.root, name, secretLines);
+      ctx.log('agent', s.path, `started ${name} at ${ip}:${orders.port}`);
+
+      advance(container, 'started');
+      ctx.save();
+      const snippet = orders.healthcheck ?? (slug.healthcheck ? slug.healthcheck : '/');
+      const url = `http://${ip}:${orders.port}${snippet.startsWith('/') ? snippet : `/${snippet}`}`;
+      container.healthUrl = url;
+      const started = Date.now();
+      await waitHealthy(url, {
+        timeoutSeconds: orders.healthcheckTimeoutSeconds,
+        abort: () => {
+          const code = exitStatus(ctx.paths, name);
+          return code === null ? null : `the service ${describeExit(code, orders.env.MEMORY_LIMIT || ctx.config.memoryLimit)} before it was healthy`;
+        },
+      });
+      ctx.log('health', s.path, `${name} healthy in ${((Date.now() - started) / 1000).toFixed(2)} s (${url})`);
+      ctx.healthSeen.set(name, { checkedAt: new Date().toISOString(), ok: true, result: `healthy at go-live (${url})` });
+
+      // switch: nginx routes to the new container first; only once the new
+      // config is confirmed serving does the ship (and `status`) call it serving.
+      const previous = s.serving ? state.containers[s.serving] : undefined;
+      ctx.switching.set(s.path, name);
+      switchAttempted = true;
+      try {
+        await ctx.applyRoutes();
+      } finally {
+        ctx.switching.delete(s.path);
+      }
+      advance(container, 'live');
+      container.onlineAt = new Date().toISOString();
+      s.serving = name;
+      s.servingCommit = commit;
+      s.failedKey = undefined;
+      s.failedCommit = undefined;
+      s.lastError = s.ordersError;
+      ctx.save();
+      ctx.log('agent', s.path, `serving ${name} (${commit.slice(0, 12)})`);
+      if (previous && previous.name !== name && (previous.state === 'online' || previous.state === 'restarting')) ctx.startDrain(previous);
+      const inUse = new Set(Object.values(state.containers).filter((x) => x.serviceId === s.id).map((x) => x.commit));
+      pruneSlugs(ctx.paths, s.id, inUse, KEEP_SLUGS);
+    } catch (err) {
+      let msg = (err as Error).message;
+      if (container && !switchAttempted && /ECONNREFUSED/.test(msg)) {
+        // Refused: say what the app listens on instead (127.0.0.1, another port).
+        const hint = await containerListenHint(ctx.paths.lxcpath, container.name, container.port).catch(() => null);
+        if (hint) msg = `${msg} (${hint})`;
+      }
+      s.failedKey = version.key;
+      s.failedCommit = commit;
+      s.lastError = msg;
+      ctx.log('agent', s.path, `deploy of ${commit.slice(0, 12)} failed: ${msg}`);
+      if (!container) advance(version, 'fail');
+      else {
+        if (switchAttempted) {
+          // The switch itself failed: make sure nginx routes to what served before.
+          await ctx.applyRoutes().catch(() => undefined);
+        }
+        advance(container, 'fail');
+        container.error = msg;
+        await stopContainer(ctx.paths, assets().sh, container.name, 2).catch(() => undefined);
+        await this.capFailed(s);
+      }
+    } finally {
+      s.updatedAt = new Date().toISOString();
+      ctx.save();
+    }
+  }
+
+  private buildContext(): BuildContext {
+    const ctx = this.ctx;
+    return {
+      paths: ctx.paths, shDir: assets().sh, containerShDir: assets().shContainer, lxcDir: assets().lxc, buildpacksDir: assets().buildpacks,
+      memory: ctx.config.memoryLimit, pids: ctx.config.pidsLimit, timeoutSeconds: ctx.config.buildTimeoutSeconds,
+    };
+  }
+
+  /** One build of each container base at a time: services that need the same base wait for the same build. */
+  private baseOnce(base: string, servicePath: string): Promise<unknown> {
+    let building = this.baseBuilds.get(base);
+    if (!building) {
+      building = ensureBase(this.ctx.paths, assets().lxc, base, (l) => this.ctx.log('build', servicePath, l))
+        .finally(() => this.baseBuilds.delete(base));
+      this.baseBuilds.set(base, building);
+    }
+    return building;
+  }
+
+  private async withBuildSlot<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.freeSlots === 0) await new Promise<void>((r) => this.waiting.push(r));
+    else this.freeSlots -= 1;
+    try {
+      return await fn();
+    } finally {
+      const next = this.waiting.shift();
+      if (next) next();
+      else this.freeSlots += 1;
+    }
+  }
+
+  private async capFailed(s: ServiceRecord): Promise<void> {
+    const failed = Object.values(this.ctx.state().containers)
+      .filter((c) => c.serviceId === s.id && c.state === 'failed')
+      .sort((a, b) => a.createdAt.localeCompare(b.createdAt));
+    for (const c of failed.slice(0, Math.max(0, failed.length - KEEP_FAILED))) await this.ctx.discard(c, 'old failed container');
+  }
+}

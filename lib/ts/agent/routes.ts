@@ -1,0 +1,84 @@
+// The front door's routing table from the ship's state: one route per
+// service to its serving container (or the one being switched to), with the
+// hold socket as backup. Applying it renders, tests, reloads and confirms
+// nginx; applications are serialized so generations stay in order.
+import { writeFileSync } from 'node:fs';
+import { assets } from '../core/assets.js';
+import type { ShipConfig } from '../core/config.js';
+import type { ShipPaths } from '../core/paths.js';
+import type { HoldProxy } from '../nginx/hold-proxy.js';
+import { renderNginxConfig, type NginxRoute } from '../nginx/config.js';
+import { applyNginxConfig, ipv6Available, nginxRunning, startNginx } from '../nginx/reload.js';
+import type { ShipState } from './state.js';
+
+export class RouteSwitch {
+  /** Service path → container nginx is being switched to (not yet confirmed). */
+  readonly switching = new Map<string, string>();
+  private chain: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly config: ShipConfig,
+    private readonly paths: ShipPaths,
+    private readonly state: () => ShipState,
+    private readonly hold: HoldProxy,
+    private readonly save: () => void,
+  ) {}
+
+  routes(): NginxRoute[] {
+    const state = this.state();
+    const routes: NginxRoute[] = [];
+    for (const s of Object.values(state.services)) {
+      const name = this.switching.get(s.path) ?? s.serving;
+      const c = name ? state.containers[name] : undefined;
+      if (c) {
+        routes.push({
+          path: s.path, serviceId: s.id, container: c.name, upstreams: [`${c.ip}:${c.port}`],
+          holdSocket: this.hold.socketPath(s.id),
+        });
+      }
+    }
+    return routes.sort((a, b) => a.path.localeCompare(b.path));
+  }
+
+  /**
+   * nginx's old workers keep long connections (websockets, SSE) at most this
+   * long after a reload: never shorter than the longest drain wait of any
+   * service (orders may raise STARPHLEET_DRAINSTOP_WAIT above the ship's).
+   */
+  private workerShutdownSeconds(): number {
+    const waits = Object.values(this.state().services).map((s) => Number(s.orders?.env.STARPHLEET_DRAINSTOP_WAIT ?? this.config.drainSeconds));
+    const longest = Math.max(this.config.drainSeconds, ...waits.filter((n) => Number.isFinite(n) && n >= 0));
+    return Math.max(40, Math.ceil(longest) + 10);
+  }
+
+  /** Render, test, reload and confirm; serialized so generations stay in order. */
+  apply(startIfNeeded = false): Promise<void> {
+    const run = async (): Promise<void> => {
+      const state = this.state();
+      state.nginxGeneration += 1;
+      const generation = state.nginxGeneration;
+      const routes = this.routes();
+      await this.hold.ensure(routes.map((r) => r.serviceId));
+      const config = renderNginxConfig({
+        listenPort: this.config.httpPort,
+        prefix: this.paths.nginx,
+        controlSocket: this.paths.nginxControlSocket,
+        generation,
+        routes,
+        workerShutdownTimeoutSeconds: this.workerShutdownSeconds(),
+        dashboardSocket: this.paths.dashboardSocket,
+        listenAddresses: ipv6Available() ? undefined : ['0.0.0.0'],
+      }, assets().templates);
+      if (startIfNeeded && !nginxRunning(this.paths.nginx)) {
+        writeFileSync(this.paths.nginxConf, config);
+        await startNginx(this.paths.nginx, this.paths.nginxConf);
+      } else {
+        await applyNginxConfig(this.paths.nginx, config, generation);
+      }
+      this.save();
+    };
+    const next = this.chain.then(run, run);
+    this.chain = next.catch(() => undefined);
+    return next;
+  }
+}

@@ -1,0 +1,121 @@
+// The agent's real I/O edges for the parts that take them as interfaces:
+// the per-service pipeline's steps, healing's container operations and the
+// hold's view of a service. Tests give the same parts fakes instead.
+import { rmSync } from 'node:fs';
+import { assets } from '../core/assets.js';
+import { runOrThrow } from '../core/sh.js';
+import { exitStatus, startSupervised, stopContainer, supervisorAlive } from '../container/container.js';
+import { describeExit } from '../container/exit-reason.js';
+import { syncRepo } from '../git/resolve.js';
+import { describeCheck, probe } from '../health/healthcheck.js';
+import { readOrders } from '../hq/orders.js';
+import type { HoldHooks, HoldTarget } from '../nginx/hold-proxy.js';
+import type { Agent } from './agent.js';
+import type { HealDeps } from './heal.js';
+import type { PipelineSteps } from './service-pipeline.js';
+import { deployKey, type ContainerRecord } from './state.js';
+
+/** -1: its supervisor is gone without an exit status. */
+const GONE = -1;
+
+export function pipelineSteps(agent: Agent): PipelineSteps {
+  return {
+    // Each read has a cgroup of its own, named for its service.
+    readOrders: (s, found) => readOrders(found.ordersFile, assets().sh, `orders-${s.id}-${process.pid}`),
+    fetch: (s, target) => syncRepo(assets().sh, target, agent.paths.repo(s.id), agent.admirals.gitEnv(), agent.config.gitTimeoutSeconds),
+    explainFetch: (err) => agent.admirals.explainGit(err),
+    rolloutVersion: () => agent.rolloutVersion(),
+    servingKey: (s) => {
+      const c = s.serving ? agent.state().containers[s.serving] : undefined;
+      return c ? deployKey(c.commit, c.ordersHash, c.secretsVersion) : undefined;
+    },
+    deploy: (s, orders, commit, version) => agent.deployer.deploy(s, orders, commit, version),
+    log: (s, message) => agent.log('agent', s.path, message),
+    save: () => agent.save(),
+    pulseMs: () => agent.config.pulseSeconds * 1000,
+  };
+}
+
+function memoryLimit(agent: Agent, c: ContainerRecord): string {
+  return agent.serviceOf(c)?.orders?.env.MEMORY_LIMIT || agent.config.memoryLimit;
+}
+
+export function healDeps(agent: Agent): HealDeps {
+  return {
+    serving: () => Object.values(agent.state().containers).filter((c) => c.state === 'online' || c.state === 'restarting'),
+    exited: (c) => {
+      const code = exitStatus(agent.paths, c.name);
+      if (code !== null) return code;
+      return supervisorAlive(agent.paths, c.name) ? null : GONE;
+    },
+    probe: (c, timeoutMs) => (c.healthUrl ? probe(c.healthUrl, timeoutMs) : Promise.resolve({ ok: true })),
+    describeProbe: (c, r) => describeCheck(c.healthUrl ?? '', r),
+    describeExit: (c, code) => (code === GONE ? 'is not running' : describeExit(code, memoryLimit(agent, c))),
+    restart: async (c) => {
+      // Read before anything stops: a set that cannot be read starts nothing without it.
+      const secrets = agent.secretLines();
+      await stopContainer(agent.paths, assets().sh, c.name, 1).catch(() => undefined);
+      rmSync(agent.paths.supervisorExit(c.name), { force: true });
+      await runOrThrow('ip', ['neigh', 'flush', 'to', c.ip, 'dev', agent.config.bridge]).catch(() => undefined);
+      startSupervised(agent.paths, agent.config.root, c.name, secrets);
+    },
+    settings: (c) => {
+      const orders = agent.serviceOf(c)?.orders;
+      if (!orders) return undefined;
+      return {
+        pulseMs: (Number(orders.env.HEALTHCHECK_PULSE ?? 10) || 10) * 1000,
+        retries: Number(orders.env.HEALTHCHECK_RETRY_COUNT ?? 3) || 3,
+        timeoutMs: orders.healthcheckTimeoutSeconds * 1000,
+      };
+    },
+    noteHealth: (c, ok, result) => {
+      const before = agent.healthSeen.get(c.name);
+      agent.healthSeen.set(c.name, { checkedAt: new Date().toISOString(), ok, result });
+      if (!ok || before?.ok !== ok) agent.log('health', c.servicePath, `${c.name}: ${result}`);
+    },
+    report: (c, message, isError) => {
+      agent.log('agent', c.servicePath, message);
+      const s = agent.serviceOf(c);
+      if (s && isError) s.lastError = message.replace(/; (restarting|trying again) in [\d.]+ s$/, '');
+    },
+    save: () => agent.save(),
+  };
+}
+
+export function holdHooks(agent: Agent): HoldHooks {
+  const lastFlush = new Map<string, number>();
+  return {
+    budgetMs: (id) => (agent.serviceById(id)?.orders?.healthcheckTimeoutSeconds ?? 60) * 1000,
+    /** Until the service's serving container answers its healthcheck (or the deadline). */
+    waitForService: async (id, deadline): Promise<HoldTarget | null> => {
+      while (Date.now() < deadline && !agent.stopping()) {
+        const s = agent.serviceById(id);
+        if (!s) return null;
+        const c = s.serving ? agent.state().containers[s.serving] : undefined;
+        const up = c && (c.state === 'online' || c.state === 'restarting') && agent.healer.runningAgain(c) && exitStatus(agent.paths, c.name) === null;
+        if (c?.healthUrl && up) {
+          const r = await probe(c.healthUrl, 1000);
+          if (r.ok) {
+            agent.healer.answered(c);
+            return { host: c.ip, port: c.port };
+          }
+        }
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      return null;
+    },
+    /** A request waits: its container did not take the connection. */
+    onHold: (id) => {
+      agent.healer.soon();
+      const s = agent.serviceById(id);
+      const c = s?.serving ? agent.state().containers[s.serving] : undefined;
+      if (c && Date.now() - (lastFlush.get(id) ?? 0) > 1000) {
+        agent.log('agent', c.servicePath, `requests wait in the hold until ${c.name} answers again (no 502)`);
+        // A stopped container's neighbour entry makes connects hang until it
+        // expires; without it they fail at once and go straight to the hold.
+        lastFlush.set(id, Date.now());
+        void runOrThrow('ip', ['neigh', 'flush', 'to', c.ip, 'dev', agent.config.bridge]).catch(() => undefined);
+      }
+    },
+  };
+}
