@@ -11,6 +11,7 @@ import { advance } from './version-states.js';
 const TICK_MS = 1000;
 const RESTART_BACKOFF_MAX_MS = 60_000;
 const STABLE_MS = 60_000;
+const NOT_STARTED_RETRY_MS = 2000;
 
 /** The I/O edges healing needs: tests give fakes. */
 export interface HealDeps {
@@ -163,9 +164,9 @@ export class Healer {
       w.lastProbe = 0;
       this.deps.report(c, `restarted ${c.name} (restart ${c.restarts})`, false);
     } catch (err) {
-      // Not started (e.g. its secrets cannot be read): tried again at the next due time.
-      const delay = Math.min(RESTART_BACKOFF_MAX_MS, 1000 * 2 ** Math.min(c.backoff ?? 0, 6));
-      c.backoff = (c.backoff ?? 0) + 1;
+      // Not started (e.g. its secrets cannot be read): tried again soon, so a
+      // repair heals it within seconds; nothing ran, so no backoff grows.
+      const delay = NOT_STARTED_RETRY_MS;
       w.restartAt = Date.now() + delay;
       this.deps.report(c, `${c.name} not restarted: ${(err as Error).message}; trying again in ${delay / 1000} s`, true);
     } finally {

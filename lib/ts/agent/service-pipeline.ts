@@ -54,6 +54,7 @@ export class ServicePipeline {
   private again = false;
   private retired = false;
   private readonly pollWaiters: Array<() => void> = [];
+  private lastFailure: string | null = null;
 
   constructor(readonly record: ServiceRecord, private readonly steps: PipelineSteps) {}
 
@@ -95,8 +96,13 @@ export class ServicePipeline {
       this.again = false;
       try {
         await this.runOnce();
+        this.lastFailure = null;
       } catch (err) {
-        this.steps.log(this.record, `pipeline step failed: ${(err as Error).message}`);
+        // Tried again next pulse (e.g. an unreadable secret set, until repaired); said once.
+        const msg = `${this.step?.name ?? 'pipeline'} step failed: ${(err as Error).message}`;
+        if (msg !== this.lastFailure) this.steps.log(this.record, msg);
+        this.lastFailure = msg;
+        this.record.lastError = msg;
       } finally {
         this.step = null;
         this.steps.save();

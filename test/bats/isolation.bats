@@ -1,0 +1,189 @@
+#!/usr/bin/env bats
+# One misbehaving service stalls only itself: a git host that accepts and
+# never answers, orders that leave processes behind or run too long, an HQ
+# commit git cannot export and an unreadable secret set each leave healing,
+# other services' deploys and `nudge` going, under a keep-alive request loop
+# to a healthy service that must drop nothing.
+
+load helpers/ship
+load helpers/load
+
+setup_file() {
+  sp_init_ship
+  for n in api web third; do
+    mkdir -p "$SP_TMP/src-$n"
+    cp -a "$REPO_ROOT/test/fixtures/services/node-api/." "$SP_TMP/src-$n/"
+    sed -i "s/api v1/$n v1/" "$SP_TMP/src-$n/server.js"
+    sp_repo "$n" "$SP_TMP/src-$n" >/dev/null
+  done
+  # A git host that takes the connection and never says a word.
+  SILENT_PORT=$(sp_free_port)
+  node -e 'require("net").createServer(() => {}).listen(Number(process.argv[1]), "127.0.0.1")' "$SILENT_PORT" &
+  echo $! >"$SP_TMP/silent.pid"
+  echo "$SILENT_PORT" >"$SP_TMP/silent.port"
+  sp_hq_init
+  sp_orders api 3000 api
+  sp_orders web 3000 web
+  sp_orders third 3000 third
+  sp_commit hq "three services" >/dev/null
+  sp_start_ship
+  sp_wait_body /api/ "api v1" 120 >/dev/null
+  sp_wait_body /web/ "web v1" 60 >/dev/null
+  sp_wait_body /third/ "third v1" 60 >/dev/null
+}
+
+teardown_file() {
+  kill "$(cat "$SP_TMP/silent.pid")" 2>/dev/null || true
+  pkill -KILL -f 'sleep 4242' 2>/dev/null || true
+  pkill -KILL -f 'sleep 4343' 2>/dev/null || true
+  sp_teardown_ship
+}
+
+# status_field PATH EXPR: a field of one service in `status --json` (EXPR in terms of s).
+status_field() {
+  "$STARPHLEET" status --root "$SP_ROOT" --json | node -e '
+    const d = JSON.parse(require("fs").readFileSync(0, "utf8"));
+    const s = d.services.find((x) => x.path === process.argv[1]);
+    console.log(s ? String(eval(process.argv[2])) : "missing");
+  ' "$1" "$2"
+}
+
+# kill_app PATH: kill -9 the app process (the leaf under the container's init).
+kill_app() {
+  local name pid child
+  name=$(status_field "$1" s.container)
+  pid=$(lxc-info -P "$SP_ROOT/containers" -n "$name" -p -H)
+  while child=$(pgrep -P "$pid" | head -n 1) && [ -n "$child" ]; do pid=$child; done
+  kill -9 "$pid"
+}
+
+# ship_field EXPR: a field of the ship block of `status --json` (EXPR in terms of d).
+ship_field() {
+  "$STARPHLEET" status --root "$SP_ROOT" --json | node -e '
+    const d = JSON.parse(require("fs").readFileSync(0, "utf8")).ship;
+    console.log(String(eval(process.argv[1])));
+  ' "$1"
+}
+
+# wait_field PATH|- EXPR GLOB [SECONDS]: until the field (of a service, or of
+# the ship for -) matches the glob pattern; prints the last value on failure.
+wait_field() {
+  local deadline=$((SECONDS + ${4:-20})) value
+  while :; do
+    if [ "$1" = - ]; then value=$(ship_field "$2"); else value=$(status_field "$1" "$2"); fi
+    # shellcheck disable=SC2053
+    [[ "$value" == $3 ]] && return 0
+    if [ "$SECONDS" -ge "$deadline" ]; then
+      echo "$1 $2 is still '$value', not '$3'" >&2
+      tail -n 20 "$SP_TMP/agent.log" >&2
+      return 1
+    fi
+    sleep 0.2
+  done
+}
+
+@test "a service whose git host never answers: another service's killed app is back within 10 s, a push to a third is live within 20 s, nudge returns within 3 s" {
+  LOAD_STOP_FILE="$SP_TMP/stop-git" load_start 90
+  mkdir -p "$SP_WORK/hq/stuck"
+  printf 'export PORT=3000\nautodeploy http://127.0.0.1:%s/x.git\n' "$(cat "$SP_TMP/silent.port")" >"$SP_WORK/hq/stuck/orders"
+  sp_commit hq "a service on a silent git host" >/dev/null
+  # Its pipeline is stuck in its fetch (and says so).
+  wait_field /stuck s.step fetch 30
+  restarts=$(status_field /web s.restarts)
+  kill_app /web
+  killed_at=$SECONDS
+  run sp_wait_body /web/ "web v1" 10
+  [ "$status" -eq 0 ]
+  echo "# /web answered again $((SECONDS - killed_at)) s after kill -9" >&3
+  wait_field /web "s.restarts > $restarts" true 10
+  sed -i "s/third v1/third v2/" "$SP_WORK/third/server.js"
+  sp_commit third "v2" >/dev/null
+  start=$(date +%s%N)
+  run timeout 10 "$STARPHLEET" nudge --root "$SP_ROOT"
+  ms=$(( ($(date +%s%N) - start) / 1000000 ))
+  echo "# nudge returned in $ms ms" >&3
+  [ "$status" -eq 0 ]
+  [ "$ms" -lt 3000 ]
+  pushed_at=$SECONDS
+  run sp_wait_body /third/ "third v2" 20
+  [ "$status" -eq 0 ]
+  echo "# /third v2 live $((SECONDS - pushed_at)) s after the nudge" >&3
+  # Still stalled (or cut at its git deadline), and shown as such.
+  step=$(status_field /stuck s.step)
+  [ "$step" = fetch ] || [[ "$(status_field /stuck s.error)" == *"no answer from http://127.0.0.1:"* ]]
+  load_finish "$SP_TMP/stop-git"
+  # The git deadline cuts it and names the cause.
+  wait_field /stuck s.error "*within 30 s (STARPHLEET_GIT_TIMEOUT)*" 40
+  rm -rf "$SP_WORK/hq/stuck"
+  sp_commit hq "no stuck service" >/dev/null
+  wait_field /stuck s.path missing 20
+}
+
+@test "orders that leave setsid sleep behind: their leftovers are killed at once; orders that run on are cut at 10 s with all they started" {
+  LOAD_STOP_FILE="$SP_TMP/stop-orders" load_start 60
+  sp_orders third 3000 third 'setsid sleep 4242 &'
+  mkdir -p "$SP_WORK/hq/slow"
+  printf 'export PORT=3000\nautodeploy file://%s/api.git\nsetsid sleep 4343 &\nsleep 30\n' "$SP_REPOS" >"$SP_WORK/hq/slow/orders"
+  sp_commit hq "orders with leftovers" >/dev/null
+  read_at=$SECONDS
+  wait_field /slow s.error "*ran longer than 10 s*" 20
+  echo "# slow orders cut $((SECONDS - read_at)) s after the HQ commit" >&3
+  [ "$(status_field /slow s.state)" = failed ]
+  run pgrep -f 'sleep 4343'
+  [ "$status" -ne 0 ]
+  run pgrep -f 'sleep 4242'
+  [ "$status" -ne 0 ]
+  # The other services' orders read and their apps serve meanwhile.
+  [ "$(status_field /third s.state)" = online ]
+  [ "$(status_field /third s.error)" = null ]
+  rm -rf "$SP_WORK/hq/slow"
+  sp_orders third 3000 third
+  sp_commit hq "plain orders again" >/dev/null
+  load_finish "$SP_TMP/stop-orders"
+}
+
+@test "an HQ commit git cannot export: hqError in status, nothing that serves changes, healing goes on" {
+  before=$("$STARPHLEET" status --root "$SP_ROOT" --json | node -e 'const d=JSON.parse(require("fs").readFileSync(0,"utf8"));console.log(d.services.map(s=>s.path+"="+s.container).join(" "))')
+  LOAD_STOP_FILE="$SP_TMP/stop-hq" load_start 60
+  # A tree entry named '..': git stores it, but no checkout can write it.
+  blob=$(echo bad | git -C "$SP_WORK/hq" hash-object -w --stdin)
+  tree=$(printf '100644 blob %s\t..\n' "$blob" | git -C "$SP_WORK/hq" mktree)
+  bad=$(git -C "$SP_WORK/hq" commit-tree "$tree" -p HEAD -m "unexportable")
+  git -C "$SP_WORK/hq" push -q "$SP_REPOS/hq.git" "$bad:refs/heads/main"
+  wait_field - d.hqError "headquarters * at ${bad:0:12}: *" 20
+  run "$STARPHLEET" status --root "$SP_ROOT"
+  [[ "$output" == *"ERROR headquarters"* ]]
+  # Healing goes on while the HQ cannot be read.
+  restarts=$(status_field /api s.restarts)
+  kill_app /api
+  wait_field /api "s.restarts > $restarts && s.state" online 15
+  after=$("$STARPHLEET" status --root "$SP_ROOT" --json | node -e 'const d=JSON.parse(require("fs").readFileSync(0,"utf8"));console.log(d.services.map(s=>s.path+"="+s.container).join(" "))')
+  [ "$before" = "$after" ]
+  # A good commit on top clears it.
+  git -C "$SP_WORK/hq" push -q -f "$SP_REPOS/hq.git" "HEAD:refs/heads/main"
+  wait_field - d.hqError null 20
+  load_finish "$SP_TMP/stop-hq"
+}
+
+@test "a corrupt set.json is reported with its path; a killed app is not started without its secrets and heals once the set is repaired" {
+  set_file="$SP_ROOT/secrets/set.json"
+  [ ! -e "$set_file" ] || cp -p "$set_file" "$SP_TMP/set.json.orig"
+  LOAD_STOP_FILE="$SP_TMP/stop-secrets" load_start 60
+  printf '{"version": 3, "entries": {' >"$set_file"
+  kill_app /web
+  wait_field /web s.error "*not restarted: its phleet secrets cannot be read: $set_file: unreadable secret set*" 15
+  [ "$(status_field /web s.state)" = restarting ]
+  wait_field - d.secretsError "$set_file: unreadable secret set*" 5
+  # Healing goes on for the rest of the ship: /third is still online and answers.
+  [ "$(status_field /third s.state)" = online ]
+  run curl -s --max-time 2 "http://127.0.0.1:$SP_PORT/third/"
+  [[ "$output" == *"third v2"* ]]
+  if [ -e "$SP_TMP/set.json.orig" ]; then cp -p "$SP_TMP/set.json.orig" "$set_file"; else rm -f "$set_file"; fi
+  repaired_at=$SECONDS
+  run sp_wait_body /web/ "web v1" 20
+  [ "$status" -eq 0 ]
+  echo "# /web answered $((SECONDS - repaired_at)) s after the set was repaired" >&3
+  wait_field /web s.state online 10
+  wait_field - d.secretsError null 10
+  load_finish "$SP_TMP/stop-secrets"
+}
