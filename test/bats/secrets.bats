@@ -13,7 +13,7 @@ setup_file() {
   sp_hq_init
   sp_orders envecho 3000 envecho "export BY_ORDERS=orders BY_SECRET=orders STARPHLEET_DRAINSTOP_WAIT=1"
   sp_commit hq "env-echo at /envecho" >/dev/null
-  # HQ authorized_keys/ also makes an admiral user (issue 6): a name of our own, removed at the end.
+  # HQ authorized_keys/ also makes an admiral user: a name of our own, removed at the end.
   export ADM="spsec$((RANDOM % 100000))"
   sp_start_ship --admiral "$ADM"
   sp_wait_body /envecho '"BY_ORDERS":"orders"' >/dev/null

@@ -12,20 +12,16 @@ import type { ShipConfig } from '../core/config.js';
 import type { Logger } from '../core/log.js';
 import { shipPaths, type ShipPaths } from '../core/paths.js';
 import { runOrThrow } from '../core/sh.js';
-import { serviceIdFor } from '../core/service-names.js';
 import { cleanBuildLeftovers } from '../build/leftovers.js';
 import { containerMemoryBytes } from '../container/cgroup-memory.js';
-import { ensureBase, exitStatus, pidAlive, readPid, supervisorAlive } from '../container/container.js';
-import { describeExit } from '../container/exit-reason.js';
+import { ensureBase, pidAlive, readPid } from '../container/container.js';
 import { parseSubnet, type Subnet } from '../container/network.js';
 import { Expiring, LOGIN_CODE_MS, serveDashboard } from '../dashboard/server.js';
 import { parseGitUrl } from '../git/resolve.js';
-import type { FoundService } from '../hq/scan.js';
 import { removeOrphanLogs } from '../logs/container-logs.js';
 import { logsStream } from '../logs/control.js';
 import { LogFollower } from '../logs/follow.js';
 import { LogHub } from '../logs/hub.js';
-import { servicePathProblem } from '../nginx/config.js';
 import { HoldProxy } from '../nginx/hold-proxy.js';
 import { nginxRunning } from '../nginx/reload.js';
 import { awaitSecrets } from '../secrets/await.js';
@@ -37,11 +33,12 @@ import { serveControl } from './control-server.js';
 import { Deployer } from './deploy.js';
 import { Drainer } from './drain.js';
 import { Healer } from './heal.js';
-import { healDeps, holdHooks, pipelineSteps } from './wiring.js';
+import { healDeps, holdHooks } from './wiring.js';
 import { HqPoller } from './hq-poll.js';
 import { RouteSwitch } from './routes.js';
-import { ServicePipeline } from './service-pipeline.js';
-import { sweepServiceFiles } from './service-leftovers.js';
+import { Services } from './services.js';
+import { SecretReads } from './secret-reads.js';
+import { reconcile } from './reconcile.js';
 import { loadState, saveState, type ContainerRecord, type ServiceRecord, type ShipState } from './state.js';
 import { statusOf, type HealthSeen, type ShipStatus } from './status.js';
 
@@ -67,7 +64,8 @@ export class Agent implements AgentContext {
   readonly deployer: Deployer;
   readonly hq: HqPoller;
   readonly admirals: AdmiralSync;
-  readonly pipelines = new Map<string, ServicePipeline>();
+  readonly services: Services;
+  private readonly secretReads: SecretReads;
   readonly loginCodes = new Expiring(LOGIN_CODE_MS);
   private shipState: ShipState;
   private servers: Server[] = [];
@@ -84,6 +82,7 @@ export class Agent implements AgentContext {
     this.subnet = parseSubnet(config.subnet);
     this.shipState = loadState(this.paths.state);
     this.secrets = new ShipSecrets(config.root, () => (this.shipState.hqCommit ? this.paths.hqSnapshot(this.shipState.hqCommit) : null));
+    this.secretReads = new SecretReads(this.secrets, () => this.shipState, log);
     this.healer = new Healer(healDeps(this));
     this.hold = new HoldProxy(this.paths.holdSockets, holdHooks(this));
     this.routeSwitch = new RouteSwitch(config, this.paths, () => this.shipState, this.hold, () => this.save());
@@ -92,9 +91,9 @@ export class Agent implements AgentContext {
     this.deployer = new Deployer(this, slots);
     this.admirals = new AdmiralSync(this);
     this.controller = new Controller(this);
+    this.services = new Services(this);
     this.hq = new HqPoller(this, {
-      services: (found, commit) => this.adoptServices(found, commit),
-      changed: async () => { this.sweepGoneServices(); },
+      services: (found, commit) => this.services.adopt(found, commit),
       gitEnv: () => this.admirals.gitEnv(),
       explainGit: (err) => this.admirals.explainGit(err),
     });
@@ -140,32 +139,12 @@ export class Agent implements AgentContext {
 
   /** The phleet secrets for a container start; a set that cannot be read is reported, never skipped. */
   secretLines(): Buffer {
-    try {
-      const lines = this.secrets.exportLines();
-      this.shipState.secretsError = undefined;
-      return lines;
-    } catch (err) {
-      const msg = (err as Error).message;
-      if (this.shipState.secretsError !== msg) this.log('agent', null, `phleet secrets: ${msg}; services that need a start wait for a readable set`);
-      this.shipState.secretsError = msg;
-      throw new Error(`its phleet secrets cannot be read: ${msg}`);
-    }
+    return this.secretReads.exportLines();
   }
 
-  /** The secrets' rollout version, or the last one read when the set is unreadable now. */
   rolloutVersion(): number {
-    try {
-      const v = this.secrets.load().rollout;
-      this.lastRollout = v;
-      return v;
-    } catch (err) {
-      const msg = (err as Error).message;
-      if (this.shipState.secretsError !== msg) this.log('agent', null, `phleet secrets: ${msg}`);
-      this.shipState.secretsError = msg;
-      return this.lastRollout;
-    }
+    return this.secretReads.rolloutVersion();
   }
-  private lastRollout = 0;
 
   // -------------------------------------------------------------- lifecycle
 
@@ -199,9 +178,8 @@ export class Agent implements AgentContext {
     // A build the previous agent did not finish (killed mid-build): its work
     // folder, ENV_DIR tmpfs and build container go; the pipeline builds it again.
     for (const what of await cleanBuildLeftovers(p, assets().sh)) this.log('agent', null, `removed ${what} left by an unfinished build`);
-    await this.reconcile();
-    // Services known from the last run keep their pipelines even before the HQ answers.
-    for (const s of Object.values(this.shipState.services)) this.pipelines.set(s.path, new ServicePipeline(s, pipelineSteps(this)));
+    await reconcile(this);
+    this.services.resume();
     removeOrphanLogs(p, new Set(Object.keys(this.shipState.containers)));
     await this.applyRoutes(true);
     // Every container's output flows into the log stream from here on.
@@ -238,8 +216,11 @@ export class Agent implements AgentContext {
   /** One pulse: nothing here waits for a step to finish. */
   pulse(): Promise<void> {
     const hq = this.hq.kick();
-    void hq.then(() => this.admirals.sync());
-    for (const p of this.pipelines.values()) p.kick();
+    void hq.then(async () => {
+      await this.admirals.sync();
+      this.services.sweepGone(this.hq.scannedOnce);
+    });
+    this.services.kickAll();
     void this.watchNginx().catch((err: Error) => this.log('agent', null, `nginx: ${err.message}`));
     this.save();
     return hq;
@@ -270,7 +251,7 @@ export class Agent implements AgentContext {
     this.wake?.();
     this.healer.stop();
     this.drainer.stop();
-    for (const p of this.pipelines.values()) p.retire();
+    this.services.retireAll();
     for (const s of this.servers) s.close();
     this.hold.close();
     this.follower.stop();
@@ -278,84 +259,6 @@ export class Agent implements AgentContext {
     rmSync(this.paths.dashboardSocket, { force: true });
     if (readPid(this.paths.agentPid) === process.pid) rmSync(this.paths.agentPid, { force: true });
     this.save();
-  }
-
-  /** After an agent restart: pick up containers as the last agent left them. */
-  private async reconcile(): Promise<void> {
-    for (const c of Object.values(this.shipState.containers)) {
-      if (c.state === 'starting' || c.state === 'checking' || c.state === 'queued' || c.state === 'building') {
-        // A deploy the previous agent did not finish: start it over.
-        await this.discard(c, 'interrupted by an agent restart');
-      } else if (c.state === 'draining') {
-        this.drainer.schedule(c);
-      } else if ((c.state === 'online' || c.state === 'restarting') && !supervisorAlive(this.paths, c.name)) {
-        // It ended while no agent watched: the healer restarts it at its first look.
-        const code = exitStatus(this.paths, c.name);
-        const why = code === null ? 'is not running' : describeExit(code, this.serviceOf(c)?.orders?.env.MEMORY_LIMIT || this.config.memoryLimit);
-        this.log('agent', c.servicePath, `${c.name} ${why} (found at agent start)`);
-        const s = this.serviceOf(c);
-        if (s && code !== null) s.lastError = `${c.name} ${why}`;
-      }
-    }
-    this.save();
-  }
-
-  // --------------------------------------------------------------- services
-
-  /** The HQ lists these services now: new ones get a pipeline, gone ones are retired. */
-  private async adoptServices(found: FoundService[], commit: string): Promise<void> {
-    const now = new Date().toISOString();
-    for (const f of found) {
-      let s = this.shipState.services[f.path];
-      if (!s) {
-        s = { path: f.path, id: serviceIdFor(f.path), ordersFile: f.ordersRel, updatedAt: now };
-        this.shipState.services[f.path] = s;
-        this.log('agent', s.path, `new service from ${f.ordersRel}`);
-      }
-      let pipeline = this.pipelines.get(f.path);
-      if (!pipeline) {
-        pipeline = new ServicePipeline(s, pipelineSteps(this));
-        this.pipelines.set(f.path, pipeline);
-      }
-      const problem = servicePathProblem(f.path);
-      if (problem) {
-        s.ordersError = `${f.ordersRel}: the path ${f.path} ${problem}`;
-        s.lastError = s.ordersError;
-        continue;
-      }
-      pipeline.setOrders(f, commit);
-      pipeline.kick();
-    }
-    const present = new Set(found.map((f) => f.path));
-    for (const s of Object.values(this.shipState.services)) {
-      if (!present.has(s.path)) await this.retireService(s);
-    }
-    this.save();
-  }
-
-  private async retireService(s: ServiceRecord): Promise<void> {
-    this.log('agent', s.path, 'no longer in the headquarters; removing');
-    this.pipelines.get(s.path)?.retire();
-    this.pipelines.delete(s.path);
-    delete this.shipState.services[s.path];
-    await this.applyRoutes();
-    for (const c of Object.values(this.shipState.containers)) {
-      if (c.serviceId !== s.id) continue;
-      // The serving container is unrouted now; let its requests finish.
-      if (c.state === 'online' || c.state === 'restarting') this.startDrain(c);
-      else if (c.state !== 'draining') await this.discard(c, 'service removed');
-    }
-  }
-
-  /** Slugs, caches, repo and build logs of services gone from the HQ, once their last container went. */
-  private sweepGoneServices(): void {
-    // Only against an HQ read by this agent: a state that lost its services must not empty the ship.
-    if (!this.hq.scannedOnce || this.shipState.hqError) return;
-    const keep = new Set([
-      ...Object.values(this.shipState.services).map((s) => s.id),
-      ...Object.values(this.shipState.containers).map((c) => c.serviceId),
-    ]);
-    for (const what of sweepServiceFiles(this.paths, keep)) this.log('agent', null, `removed ${what}: its service is gone`);
   }
 
   private async watchNginx(): Promise<void> {
@@ -372,7 +275,7 @@ export class Agent implements AgentContext {
       health: (name) => this.healthSeen.get(name),
       memoryBytes: (name) => containerMemoryBytes(name, readPid(this.paths.supervisorPid(name))),
       pipeline: (path) => {
-        const p = this.pipelines.get(path);
+        const p = this.services.pipelines.get(path);
         if (!p) return undefined;
         const pending = p.pending;
         const deploying = pending ? (pending.container ? this.shipState.containers[pending.container]?.state ?? null : pending.state) : null;

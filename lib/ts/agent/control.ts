@@ -62,7 +62,7 @@ export class Controller {
   /** A nudge is also how a person says "try the failed version again". */
   private forgiveAll(): void {
     this.agent.hq.forgive();
-    for (const p of this.agent.pipelines.values()) p.forgive();
+    for (const p of this.agent.services.pipelines.values()) p.forgive();
   }
 
   private async nudge(req: ControlRequest): Promise<ControlResponse> {
@@ -79,7 +79,7 @@ export class Controller {
     // The HQ read (which kicks the pipelines of what changed), then each
     // pipeline's polls: done once it reached a deploy or went idle.
     let done = await until(hq);
-    for (const p of agent.pipelines.values()) {
+    for (const p of agent.services.pipelines.values()) {
       if (!done) break;
       done = await until(p.polled());
     }

@@ -84,6 +84,13 @@ export class Healer {
     }
   }
 
+  /** Found ended at agent start: restart at the first look, without waiting out a backoff. */
+  restartAtOnce(c: ContainerRecord): void {
+    const w = this.watch(c);
+    w.restartAt = Date.now();
+    if (c.state === 'online') advance(c, 'crash');
+  }
+
   forget(name: string): void {
     this.watches.delete(name);
   }

@@ -14,8 +14,6 @@ import type { AgentContext } from './context.js';
 export interface HqEvents {
   /** The HQ at `commit` lists these services (its snapshot is in place). */
   services(found: FoundService[], commit: string): Promise<void>;
-  /** The HQ moved to a new commit, or was read for the first time by this agent. */
-  changed(commit: string): Promise<void>;
   gitEnv(): NodeJS.ProcessEnv;
   explainGit(err: Error): Promise<string>;
 }
@@ -93,6 +91,5 @@ export class HqPoller {
       if (old !== commit) rmSync(join(ctx.paths.hqSnapshots, old), { recursive: true, force: true });
     }
     await this.events.services(found, commit);
-    await this.events.changed(commit);
   }
 }

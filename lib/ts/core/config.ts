@@ -12,7 +12,7 @@ export interface ShipConfig {
   memoryLimit: string;     // per container, e.g. 1024M
   pidsLimit: number;
   drainSeconds: number;    // STARPHLEET_DRAINSTOP_WAIT default
-  admiral: string;         // local user for admirals' ssh logins (issue 6)
+  admiral: string;         // local user for admirals' ssh logins
   knownHosts?: string;     // strict known_hosts file for git over ssh
   gitTimeoutSeconds: number;   // one git fetch, connect included
   buildTimeoutSeconds: number; // one build, from its container's start to its slug

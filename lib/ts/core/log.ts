@@ -7,7 +7,3 @@ export type Logger = (source: LogSource, service: string | null, message: string
 export function formatLine(at: Date, source: LogSource, service: string | null, message: string): string {
   return `${at.toISOString()} ${source} ${service ?? '-'} ${message}`;
 }
-
-export const stdoutLogger: Logger = (source, service, message) => {
-  process.stdout.write(formatLine(new Date(), source, service, message) + '\n');
-};

@@ -1,6 +1,6 @@
 // The control channel between the CLI and a ship's agent. One request, one
 // response, each a line of JSON. ShipTransport is the only thing a command
-// needs; today it is a local unix socket, later the same lines over ssh.
+// needs: a local ship's unix socket, or the same lines over ssh (ssh-transport.ts).
 import { connect } from 'node:net';
 
 export interface ControlRequest {

@@ -1,6 +1,6 @@
-// How the CLI reaches each ship of a phleet for secrets. One small interface;
-// today every ship is a local one (its control socket), later ssh ships plug
-// in here as another ShipTransport, without touching the crypto.
+// How the CLI reaches each ship of a phleet for secrets. One small interface
+// over any ShipTransport (a local ship's control socket, or ssh), so the
+// crypto never depends on how a ship is reached.
 import type { SecretListing } from './store.js';
 import type { SignedMessage } from './crypto.js';
 import type { ShipTransport } from '../phleet/transport.js';

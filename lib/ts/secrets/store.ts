@@ -148,18 +148,6 @@ export class ShipSecrets {
   }
 }
 
-/**
- * A ship's phleet secrets as NAME → value, decrypted in memory (for
- * `attach`, which gives a shell the app's environment without writing it).
- */
-export function secretsEnvFor(root: string): Record<string, string> {
-  const s = new ShipSecrets(root);
-  if (!existsSync(s.p.shipKey)) return {};
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(s.values())) out[k] = v.toString('utf8');
-  return out;
-}
-
 /** The same secrets as `export NAME='value'` lines (bytes), to pipe into a process such as lxc-attach. */
 export function secretsExportLinesFor(root: string): Buffer {
   return new ShipSecrets(root).exportLines();

@@ -1,4 +1,4 @@
-// Pure parts of issue 6 (admiral-sync output, formatting, key checks,
+// Pure parts of admirals and privatize (admiral-sync output, formatting, key checks,
 // GIT_SSH_COMMAND) plus storePrivateKey with real ssh-keygen keys. The
 // end-to-end proof with a real sshd is test/bats/admirals.bats.
 import t from 'tap';
