@@ -36,6 +36,7 @@ teardown_file() {
   kill "$(cat "$SP_TMP/silent.pid")" 2>/dev/null || true
   pkill -KILL -f 'sleep 4242' 2>/dev/null || true
   pkill -KILL -f 'sleep 4343' 2>/dev/null || true
+  pkill -KILL -f spdaemon4545 2>/dev/null || true
   sp_teardown_ship
 }
 
@@ -186,4 +187,55 @@ wait_field() {
   wait_field /web s.state online 10
   wait_field - d.secretsError null 10
   load_finish "$SP_TMP/stop-secrets"
+}
+
+@test "a build that leaves a TERM-ignoring daemon: it is gone when the build ends, and the service goes live" {
+  mkdir -p "$SP_TMP/src-daemon"
+  cp -a "$REPO_ROOT/test/fixtures/services/node-api/." "$SP_TMP/src-daemon/"
+  sed -i "s/api v1/daemon v1/" "$SP_TMP/src-daemon/server.js"
+  node -e '
+    const f = process.argv[1], p = JSON.parse(require("fs").readFileSync(f, "utf8"));
+    p.scripts.postinstall = "setsid bash -c '\''trap \"\" TERM; exec -a spdaemon4545 sleep 900'\'' &";
+    require("fs").writeFileSync(f, JSON.stringify(p, null, 2));
+  ' "$SP_TMP/src-daemon/package.json"
+  sp_repo daemon "$SP_TMP/src-daemon" >/dev/null
+  sp_orders daemon 3000 daemon
+  sp_commit hq "a build that leaves a daemon" >/dev/null
+  committed_at=$SECONDS
+  run sp_wait_body /daemon/ "daemon v1" 90
+  [ "$status" -eq 0 ]
+  echo "# /daemon live $((SECONDS - committed_at)) s after the HQ commit" >&3
+  grep -q "spdaemon4545\|postinstall" "$SP_ROOT"/logs/build-daemon-*.log
+  run pgrep -f spdaemon4545
+  [ "$status" -ne 0 ]
+}
+
+@test "a repo whose Procfile and healthcheck link to host files: the deploy fails naming the file, and no content leaks" {
+  token=$(cat "$SP_ROOT/dashboard.token")
+  [ -n "$token" ]
+  mkdir -p "$SP_TMP/src-links"
+  cp -a "$REPO_ROOT/test/fixtures/services/node-api/." "$SP_TMP/src-links/"
+  ln -s "$SP_ROOT/dashboard.token" "$SP_TMP/src-links/healthcheck"
+  ln -s /etc/shadow "$SP_TMP/src-links/Procfile"
+  sp_repo links "$SP_TMP/src-links" >/dev/null
+  LOAD_STOP_FILE="$SP_TMP/stop-links" load_start 60
+  sp_orders links 3000 links
+  sp_commit hq "a repo with links out of its tree" >/dev/null
+  wait_field /links s.error "*Procfile: is a link that leaves the app's tree (not followed)*" 60
+  [ "$(status_field /links s.state)" = failed ]
+  # Neither the token nor a line of /etc/shadow is anywhere the ship wrote, or in what it says.
+  shadow_line=$(head -n 1 /etc/shadow)
+  run grep -rlF -e "$token" "$SP_ROOT" --exclude=dashboard.token
+  [ "$status" -ne 0 ]
+  run grep -rlF -e "$shadow_line" "$SP_ROOT"
+  [ "$status" -ne 0 ]
+  run grep -qF -e "$token" -e "$shadow_line" "$SP_TMP/agent.log"
+  [ "$status" -ne 0 ]
+  out=$("$STARPHLEET" status --root "$SP_ROOT" --json)
+  [[ "$out" != *"$token"* ]]
+  [[ "$out" != *"$shadow_line"* ]]
+  # The link targets were not touched (a chown through a link would give them to the build user).
+  [ "$(stat -c %u /etc/shadow)" -eq 0 ]
+  [ "$(stat -c %u "$SP_ROOT/dashboard.token")" -eq 0 ]
+  load_finish "$SP_TMP/stop-links"
 }

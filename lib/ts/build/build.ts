@@ -9,6 +9,7 @@ import { CappedLog } from '../logs/capped-file.js';
 import type { ShipPaths } from '../core/paths.js';
 import { otherProcessesNotice, webCommand } from './release.js';
 import { runOrThrow, runScript } from '../core/sh.js';
+import { readTreeFile, TREE_FILE_MAX_BYTES } from '../sandbox/tree-file.js';
 
 export interface SlugMeta {
   commit: string;
@@ -108,17 +109,18 @@ export async function ensureSlug(
       throw new Error(result.timedOut ? `build ran longer than ${ctx.timeoutSeconds} s (STARPHLEET_BUILD_TIMEOUT)` : `build failed: ${tail || `exit ${result.code}`}`);
     }
 
-    const procfile = existsSync(join(app, 'Procfile')) ? readFileSync(join(app, 'Procfile'), 'utf8') : null;
-    const release = existsSync(join(meta, 'release.yml')) ? readFileSync(join(meta, 'release.yml'), 'utf8') : '';
+    // What the repo and the build wrote is read without following links out of its tree.
+    const procfile = readTreeFile(app, 'Procfile');
+    const release = readTreeFile(meta, 'release.yml', TREE_FILE_MAX_BYTES, "the buildpack's release output") ?? '';
     const web = webCommand(procfile, release);
     const notRun = otherProcessesNotice(procfile);
     if (notRun) say(notRun);
-    const healthFile = join(app, 'healthcheck');
+    const healthcheck = readTreeFile(app, 'healthcheck', 4096);
     const slugMeta: SlugMeta = {
       commit,
-      buildpack: existsSync(join(meta, 'buildpack')) ? readFileSync(join(meta, 'buildpack'), 'utf8').trim() : 'unknown',
+      buildpack: (readTreeFile(meta, 'buildpack', 256, "the build's buildpack name") ?? 'unknown').trim() || 'unknown',
       web,
-      healthcheck: existsSync(healthFile) ? readFileSync(healthFile, 'utf8').split('\n')[0].trim() : undefined,
+      healthcheck: healthcheck === null ? undefined : healthcheck.split('\n')[0].trim(),
       builtAt: new Date().toISOString(),
     };
     const slugDir = ctx.paths.slug(serviceId, commit);
