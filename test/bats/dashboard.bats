@@ -57,6 +57,25 @@ teardown_file() {
   [ "$(curl -s -o /dev/null -w '%{http_code}' "$base/dashboard/login?token=$token")" = 401 ]
 }
 
+@test "no Host header in the ship's redirects; the dashboard forbids framing and other origins' scripts; its cookie is Secure over HTTPS" {
+  run curl -s -o /dev/null -w '%{http_code} %{redirect_url}|%header{location}' -H 'Host: evil.example' "http://127.0.0.1:$SP_PORT/starphleet"
+  [[ "$output" == "302 "*"|/starphleet/dashboard/" ]]
+  [[ "$output" != *evil.example* ]]
+  headers=$(curl -s -D - -o /dev/null "http://127.0.0.1:$SP_PORT/starphleet/dashboard/")
+  [[ "$headers" == *"Content-Security-Policy: default-src 'self'; frame-ancestors 'none'"* ]]
+  [[ "$headers" == *"X-Frame-Options: DENY"* ]]
+  # Through nginx over plain HTTP the cookie is not Secure, whatever the client claims.
+  login=$("$STARPHLEET" dashboard --root "$SP_ROOT")
+  cookie=$(curl -s -D - -o /dev/null -H 'X-Forwarded-Proto: https' "$login" | grep -i '^set-cookie:')
+  [[ "$cookie" == *HttpOnly* ]]
+  [[ "$cookie" != *Secure* ]]
+  # A request that reached nginx over HTTPS (as nginx tells the agent) gets a Secure cookie.
+  code=${login##*code=}
+  cookie=$(curl -s -D - -o /dev/null --unix-socket "$SP_ROOT/run/dashboard.sock" -H 'X-Forwarded-Proto: https' \
+    "http://ship/starphleet/dashboard/login?code=$code" | grep -i '^set-cookie:')
+  [[ "$cookie" == *"; Secure"* ]]
+}
+
 @test "an app on the bridge cannot use the control endpoints without the token" {
   gw=$(echo "$SP_SUBNET" | sed 's|\.0/24$|.1|')
   run "$STARPHLEET" attach --root "$SP_ROOT" /log -- node -e "

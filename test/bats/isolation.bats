@@ -241,3 +241,29 @@ wait_field() {
   [ "$(stat -c %u "$SP_ROOT/dashboard.token")" -eq 0 ]
   load_finish "$SP_TMP/stop-links"
 }
+
+@test "orders that try to write a sibling's orders: refused, run as nobody; the sibling is unchanged, also after an agent restart" {
+  third_before=$(status_field /third s.container)
+  mkdir -p "$SP_WORK/hq/writer"
+  # shellcheck disable=SC2016 # $(id -u) runs in the orders
+  printf 'export PORT=3000\nautodeploy file://%s/web.git\necho "export TAMPERED=1" >>../third/orders\nexport ORDERS_UID=$(id -u)\n' "$SP_REPOS" >"$SP_WORK/hq/writer/orders"
+  sp_commit hq "orders that write a sibling" >/dev/null
+  run sp_wait_status "/writer +online" 60
+  [ "$status" -eq 0 ]
+  run "$STARPHLEET" attach --root "$SP_ROOT" /writer -- printenv ORDERS_UID
+  [ "$output" = 65534 ]
+  run grep -rl TAMPERED "$SP_ROOT/hq"
+  [ "$status" -ne 0 ]
+  kill -9 "$(cat "$SP_TMP/agent.pid")"
+  sp_start_ship
+  run "$STARPHLEET" nudge --wait 30 --root "$SP_ROOT"
+  [ "$status" -eq 0 ]
+  run grep -rl TAMPERED "$SP_ROOT/hq"
+  [ "$status" -ne 0 ]
+  [ "$(status_field /third s.container)" = "$third_before" ]
+  [ "$(status_field /third s.error)" = null ]
+  run ls /tmp
+  [[ "$output" != *starphleet-orders-* ]]
+  rm -rf "$SP_WORK/hq/writer"
+  sp_commit hq "no writer" >/dev/null
+}

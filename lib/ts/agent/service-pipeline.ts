@@ -28,7 +28,7 @@ export interface PipelineStep {
 
 /** What a pipeline needs of the ship: every I/O edge, so tests can fake each. */
 export interface PipelineSteps {
-  readOrders(s: ServiceRecord, found: FoundService): Promise<Orders>;
+  readOrders(s: ServiceRecord, found: FoundService, hqCommit: string): Promise<Orders>;
   fetch(s: ServiceRecord, target: GitTarget): Promise<string>;
   explainFetch(err: Error): Promise<string>;
   rolloutVersion(): number;
@@ -143,7 +143,7 @@ export class ServicePipeline {
     const s = this.record;
     this.enter('orders');
     try {
-      const orders = await this.steps.readOrders(s, found);
+      const orders = await this.steps.readOrders(s, found, hqCommit);
       if (s.ordersError) this.steps.log(s, `${found.ordersRel} reads cleanly again`);
       s.orders = orders;
       s.ordersError = undefined;

@@ -105,7 +105,13 @@ export function serveDashboard(deps: DashboardDeps): Promise<Server> {
     return c !== null && sessions.check(c);
   };
   const send = (res: ServerResponse, code: number, type: string, body: string | Buffer, headers: Record<string, string> = {}): void => {
-    res.writeHead(code, { 'Content-Type': type, 'Cache-Control': 'no-store', 'X-Content-Type-Options': 'nosniff', ...headers });
+    res.writeHead(code, {
+      'Content-Type': type, 'Cache-Control': 'no-store', 'X-Content-Type-Options': 'nosniff',
+      // Its own scripts and styles only, and never inside another site's frame.
+      'Content-Security-Policy': "default-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'",
+      'X-Frame-Options': 'DENY',
+      ...headers,
+    });
     res.end(body);
   };
 
@@ -121,7 +127,8 @@ export function serveDashboard(deps: DashboardDeps): Promise<Server> {
       }
       send(res, 303, 'text/plain', 'logged in\n', {
         Location: `${DASHBOARD_PREFIX}/dashboard/`,
-        'Set-Cookie': `${COOKIE}=${sessions.issue()}; Path=${DASHBOARD_PREFIX}/; Max-Age=${SESSION_MS / 1000}; HttpOnly; SameSite=Strict`,
+        // Secure when the request reached nginx over HTTPS (nginx says so; only nginx reaches this socket).
+        'Set-Cookie': `${COOKIE}=${sessions.issue()}; Path=${DASHBOARD_PREFIX}/; Max-Age=${SESSION_MS / 1000}; HttpOnly; SameSite=Strict${req.headers['x-forwarded-proto'] === 'https' ? '; Secure' : ''}`,
         'Referrer-Policy': 'no-referrer',
       });
       return;

@@ -2,7 +2,10 @@
 // exported and its `autodeploy` come back as data. Parsing is pure; running
 // the script is the I/O edge at the bottom.
 import { createHash } from 'node:crypto';
-import { runScript } from '../core/sh.js';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runOrThrow, runScript } from '../core/sh.js';
 import { parseGitUrl, type GitTarget } from '../git/resolve.js';
 import { jailsAvailable, makeJail } from '../sandbox/cgroup.js';
 
@@ -76,15 +79,39 @@ export const ORDERS_TIME_LIMIT_SECONDS = 10;
 const ORDERS_PIDS = 64;
 const ORDERS_MEMORY_BYTES = 256 * 1024 * 1024;
 
+/** Orders run as this user (nobody) when the ship runs as root. */
+const ORDERS_UID = 65534;
+
+/** Where one orders read runs: a private copy of the HQ snapshot, as nobody. */
+export interface OrdersSandbox {
+  snapshot: string;  // the HQ snapshot the orders file is in
+  rel: string;       // the orders file, relative to it
+}
+
 /**
  * Source one orders file; resolves to Orders or rejects with a one-line
- * reason. It runs in a cgroup of its own (`jail`, when the host has cgroups):
- * at its deadline, and as soon as it ends, everything it started goes too.
+ * reason. It runs in a cgroup of its own (`jailName`, when the host has
+ * cgroups): at its deadline, and as soon as it ends, everything it started
+ * goes too. With a sandbox (and a root agent) it runs as nobody with no new
+ * privileges, in a private, read-only copy of the HQ snapshot, so it can
+ * change neither another service's orders nor the snapshot the ship keeps.
  */
-export async function readOrders(ordersFile: string, shDir: string, jailName?: string): Promise<Orders> {
+export async function readOrders(ordersFile: string, shDir: string, jailName?: string, sandbox?: OrdersSandbox): Promise<Orders> {
   const jail = jailName && jailsAvailable() ? makeJail(jailName, { pids: ORDERS_PIDS, memoryBytes: ORDERS_MEMORY_BYTES }) : null;
-  const command = jail ? [`${shDir}/cgroup-exec`, ...jail.procsFiles, '--', `${shDir}/orders-read`, ordersFile] : [`${shDir}/orders-read`, ordersFile];
+  const unprivileged = sandbox !== undefined && process.getuid?.() === 0;
+  const copy = unprivileged ? mkdtempSync(join(tmpdir(), 'starphleet-orders-')) : null;
   try {
+    let file = ordersFile;
+    const asUser: string[] = [];
+    if (copy && sandbox) {
+      // A root-owned copy: nobody may read it, not write it (0755 dirs, 0644 files).
+      chmodSync(copy, 0o755);
+      await runOrThrow('cp', ['-a', '--', `${sandbox.snapshot}/.`, copy], { timeoutSeconds: ORDERS_TIME_LIMIT_SECONDS });
+      file = join(copy, sandbox.rel);
+      asUser.push('setpriv', `--reuid=${ORDERS_UID}`, `--regid=${ORDERS_UID}`, '--clear-groups', '--no-new-privs');
+    }
+    const read = [...asUser, `${shDir}/orders-read`, file];
+    const command = jail ? [`${shDir}/cgroup-exec`, ...jail.procsFiles, '--', ...read] : read;
     const result = await runScript(command[0], command.slice(1), {
       env: { PATH: '/usr/local/bin:/usr/bin:/bin', HOME: '/nonexistent', LANG: 'C.UTF-8' },
       timeoutSeconds: ORDERS_TIME_LIMIT_SECONDS,
@@ -95,11 +122,12 @@ export async function readOrders(ordersFile: string, shDir: string, jailName?: s
     if (result.timedOut) throw new Error(`ran longer than ${ORDERS_TIME_LIMIT_SECONDS} s (stopped, with everything it started)`);
     if (result.code !== 0) {
       const reason = result.stderr.trim().split('\n').filter(Boolean).pop() ?? `exited with status ${result.code}`;
-      throw new Error(reason);
+      throw new Error(copy ? reason.split(`${copy}/`).join('') : reason);
     }
     return ordersFromEnv(parseEnv0(result.stdout));
   } finally {
     jail?.kill();
     jail?.remove();
+    if (copy) rmSync(copy, { recursive: true, force: true });
   }
 }

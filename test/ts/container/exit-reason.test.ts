@@ -5,7 +5,7 @@ t.test('exit statuses read as what happened', async (t) => {
   t.equal(describeExit(3, '1024M'), 'exited with status 3');
   t.equal(describeExit(0, '1024M'), 'exited with status 0');
   t.equal(describeExit(null, '1024M'), 'exited with status unknown');
-  t.equal(describeExit(137, '128M'), 'exited with status 137 (SIGKILL: usually the memory limit, 128M; raise MEMORY_LIMIT in the orders)');
+  t.equal(describeExit(137, '128M'), 'exited with status 137 (SIGKILL: killed from outside the app, by a kill -9 or by its memory limit of 128M if it reached it: MEMORY_LIMIT in the orders)');
   t.equal(describeExit(139, '1024M'), 'exited with status 139 (SIGSEGV)');
   t.equal(describeExit(143, '1024M'), 'exited with status 143 (SIGTERM)');
   t.equal(describeExit(162, '1024M'), 'exited with status 162 (signal 34)');
