@@ -267,3 +267,20 @@ wait_field() {
   rm -rf "$SP_WORK/hq/writer"
   sp_commit hq "no writer" >/dev/null
 }
+
+@test "a container cannot reach another container's port on the bridge; it reaches that service through nginx at its path" {
+  api_ip=$(status_field /api s.ip)
+  gw=${SP_SUBNET%.0/24}.1
+  probe='const s = require("net").connect(Number(process.argv[2]), process.argv[1]);
+    s.setTimeout(2000, () => { console.log("timeout"); process.exit(0); });
+    s.on("connect", () => { console.log("connected"); process.exit(0); });
+    s.on("error", (e) => { console.log(e.code); process.exit(0); });'
+  run "$STARPHLEET" attach --root "$SP_ROOT" /web -- node -e "$probe" "$api_ip" 3000
+  echo "# /web -> $api_ip:3000 directly: $output" >&3
+  [ "$status" -eq 0 ]
+  [[ "$output" != *connected* ]]
+  run "$STARPHLEET" attach --root "$SP_ROOT" /web -- node -e "$probe" "$gw" "$SP_PORT"
+  [[ "$output" == *connected* ]]
+  run "$STARPHLEET" attach --root "$SP_ROOT" /web -- node -e 'fetch(process.argv[1]).then((r) => r.text()).then((t) => console.log(t))' "http://$gw:$SP_PORT/api/"
+  [[ "$output" == *"api v1"* ]]
+}

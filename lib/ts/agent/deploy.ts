@@ -71,7 +71,10 @@ export class Deployer {
       await prepareAppContainer(ctx.paths, {
         name, base, slugApp: join(ctx.paths.slug(s.id, commit), 'app'), web: slug.web,
         env: { ...orders.env, PORT: String(orders.port) },
-        net: { bridge: ctx.config.bridge, ip, prefix: ctx.subnet.prefix, gateway: ctx.subnet.gateway, mac: macForIp(ip) },
+        net: {
+          bridge: ctx.config.bridge, ip, prefix: ctx.subnet.prefix, gateway: ctx.subnet.gateway, mac: macForIp(ip),
+          upScript: ctx.config.containerTraffic === 'isolated' ? `${assets().sh}/veth-isolate` : undefined,
+        },
         memory: orders.env.MEMORY_LIMIT || ctx.config.memoryLimit, pids: ctx.config.pidsLimit,
         containerShDir: assets().shContainer, lxcDir: assets().lxc,
       });

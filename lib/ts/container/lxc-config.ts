@@ -7,6 +7,7 @@ export interface ContainerNet {
   prefix: number;
   gateway: string;
   mac: string;
+  upScript?: string;   // run on the host when its veth is up (veth-isolate)
 }
 
 export interface ContainerSpec {

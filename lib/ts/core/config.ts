@@ -16,6 +16,7 @@ export interface ShipConfig {
   knownHosts?: string;     // strict known_hosts file for git over ssh
   gitTimeoutSeconds: number;   // one git fetch, connect included
   buildTimeoutSeconds: number; // one build, from its container's start to its slug
+  containerTraffic: 'isolated' | 'open'; // may app containers reach each other on the bridge
 }
 
 export const DEFAULT_ROOT = '/var/starphleet';
@@ -62,10 +63,17 @@ export function resolveShipConfig(flags: Flags, env: NodeJS.ProcessEnv): ShipCon
     memoryLimit,
     pidsLimit: whole('pids limit', pick(undefined, env.STARPHLEET_PIDS, '1024'), 16, 1_000_000),
     drainSeconds: whole('STARPHLEET_DRAINSTOP_WAIT', pick(undefined, env.STARPHLEET_DRAINSTOP_WAIT, '30'), 0, 3600),
+    containerTraffic: containerTraffic(env.STARPHLEET_CONTAINER_TRAFFIC),
     gitTimeoutSeconds: whole('STARPHLEET_GIT_TIMEOUT', pick(undefined, env.STARPHLEET_GIT_TIMEOUT, '30'), 1, 3600),
     buildTimeoutSeconds: whole('build timeout', pick(flags['build-timeout'], env.STARPHLEET_BUILD_TIMEOUT, '900'), 10, 86400),
     ...admiralSettings(flags, env),
   };
+}
+
+function containerTraffic(text: string | undefined): 'isolated' | 'open' {
+  const v = text || 'isolated';
+  if (v !== 'isolated' && v !== 'open') throw new UsageError(`STARPHLEET_CONTAINER_TRAFFIC must be isolated or open, got '${v}'`);
+  return v;
 }
 
 /** Admirals and git over ssh: the admiral user and the known_hosts policy. */
