@@ -284,3 +284,27 @@ wait_field() {
   run "$STARPHLEET" attach --root "$SP_ROOT" /web -- node -e 'fetch(process.argv[1]).then((r) => r.text()).then((t) => console.log(t))' "http://$gw:$SP_PORT/api/"
   [[ "$output" == *"api v1"* ]]
 }
+
+@test "a fork bomb in one orders file: a push to another service still goes live within its usual time" {
+  mkdir -p "$SP_WORK/hq/bomb"
+  printf 'export PORT=3000\nautodeploy file://%s/api.git\nb(){ b|b& }; b\n' "$SP_REPOS" >"$SP_WORK/hq/bomb/orders"
+  sp_commit hq "a fork bomb in one orders file" >/dev/null
+  LOAD_STOP_FILE="$SP_TMP/stop-bomb" load_start 60
+  current=$(curl -s "http://127.0.0.1:$SP_PORT/third/" | grep -o 'third v[0-9]*')
+  next="third v$(( ${current#third v} + 1 ))"
+  sed -i "s/$current/$next/" "$SP_WORK/third/server.js"
+  sp_commit third "after the bomb" >/dev/null
+  pushed_at=$SECONDS
+  run sp_wait_body /third/ "$next" 20
+  [ "$status" -eq 0 ]
+  echo "# /third $next live $((SECONDS - pushed_at)) s after the push, beside the fork bomb" >&3
+  # Nothing of the bomb is left running.
+  sleep 1
+  run compgen -G "/sys/fs/cgroup/pids/starphleet/orders-*"
+  [ "$status" -ne 0 ]
+  run compgen -G "/sys/fs/cgroup/starphleet/orders-*"
+  [ "$status" -ne 0 ]
+  rm -rf "$SP_WORK/hq/bomb"
+  sp_commit hq "no bomb" >/dev/null
+  load_finish "$SP_TMP/stop-bomb"
+}

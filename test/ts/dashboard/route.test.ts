@@ -21,7 +21,7 @@ t.test('/starphleet/ is reserved for the ship', async (t) => {
 t.test('the dashboard location proxies /starphleet/ to the agent socket, ahead of a root service', async (t) => {
   const c = renderNginxConfig(input('/var/starphleet/run/dashboard.sock'), assets().templates);
   t.match(c, /location \^~ \/starphleet\/ \{\s*proxy_pass http:\/\/unix:\/var\/starphleet\/run\/dashboard\.sock:;/);
-  t.match(c, /location = \/starphleet \{\s*return 302 \/starphleet\/dashboard\/;/);
+  t.match(c, /location = \/starphleet \{[^}]*absolute_redirect off;\s*return 302 \/starphleet\/dashboard\/;/, "a relative redirect, never built from Host");
   t.notMatch(renderNginxConfig(input(), assets().templates), /location \^~ \/starphleet/, 'no socket, no location');
   t.throws(() => renderNginxConfig(input('/var/x;y'), assets().templates), { message: /dashboard socket/ });
 });
