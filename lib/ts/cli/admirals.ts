@@ -1,6 +1,6 @@
-// CLI side of issue 6: `starphleet privatize PRIVATE_KEY_FILE` and the
-// "admirals:" block of `starphleet info`. Both go through the ship's control
-// transport (the same one every other ship command uses).
+// Admirals and the privatize key as the CLI sees them: delivering a key to
+// one ship (`privatize`, `add ship`) and the "admirals:" block of `info`.
+// Both go through the ship's control transport.
 import { readFileSync, statSync } from 'node:fs';
 import { formatAdmirals, type AdmiralKey } from '../hq/admirals.js';
 import { UsageError, type Flags } from '../core/config.js';
@@ -40,10 +40,4 @@ export async function admiralsInfo(transport: ShipTransport): Promise<string> {
   const extra = !a.hqCommit ? a.errors.map((e) => `  error: ${e}`) : [];
   const priv = `privatize key: ${key ? `${key.fingerprint}${key.comment ? ` ${key.comment}` : ''}` : 'none'}`;
   return [block, ...extra, priv].join('\n');
-}
-
-export async function info(transport: ShipTransport, flags: Flags): Promise<number> {
-  const phleet = typeof flags.phleet === 'string' ? `phleet ${flags.phleet}: ` : '';
-  process.stdout.write(`${phleet}${transport.describe}\n${await admiralsInfo(transport)}\n`);
-  return 0;
 }

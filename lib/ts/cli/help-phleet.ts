@@ -1,41 +1,59 @@
-// Help texts of the phleet commands (add ship, remove ship, ships, balancer).
-export const PHLEET_HELP_SUMMARY = `Many ships:
-  add ship         install a ship over ssh and add it to the phleet
-  remove ship      stop and remove a ship, and forget it
-  ships            the phleet's ships: reachable or not, HQ commit, secret-set version
-  balancer         a front load balancer config (nginx or HAProxy) for the phleet's ships`;
+// Help texts of the commands that look after the services on the phleet's
+// ships (status, nudge, privatize, logs, attach, dashboard).
+export const PHLEET_HELP = {
+  status: `usage: starphleet status [--json] [--root DIR] [--phleet NAME] [--ship NAME] [--timeout SECONDS]
 
-export const PHLEET_HELP: Record<string, string> = {
-  'add ship': `usage: starphleet add ship [user@]HOST[:PORT] [--identity KEY] [--root DIR] [--name NAME]
-                           [--port N] [--pulse SECONDS] [--bridge NAME] [--subnet CIDR]
-                           [--nat on|off] [--base host|debian] [--init auto|systemd|upstart|keepalive]
-                           [--phleet NAME]
+One line per service: path, state (pending, building, starting, checking,
+online, draining, failed), repo#ref@commit, serving container, uptime,
+memory (from its cgroup), last healthcheck (ok/FAIL and when), restarts,
+other versions (a new one checking, an old one draining), last error.
+--json prints the same as a JSON document (see docs/status.md). With several
+ships: a block per ship (--json: {"phleet", "ships": [{name, target, ok,
+error, status}]}). Exit status 1 when any service is failed or a ship is
+unreachable.`,
+  nudge: `usage: starphleet nudge [--wait SECONDS] [--root DIR] [--phleet NAME] [--ship NAME] [--timeout SECONDS]
 
-Over ssh (user root by default; --identity KEY, else the phleet's admiral
-key): copies this single binary to DIR/bin/starphleet (default root
-/var/starphleet), writes DIR/ship.env with the phleet's headquarters and the
-settings given, and starts the agent under the host's init (a systemd unit,
-an Upstart job, or the ship-keepalive wrapper where there is neither; --init
-chooses one). Then
-enrolls the phleet's admiral key on it, delivers the phleet's current
-secrets, and remembers it in the profile. Running it again upgrades the ship
-in place. Several ships may share one host with different --root, --port,
---bridge and --subnet.`,
-  'remove ship': `usage: starphleet remove ship NAME [--phleet NAME]
+Polls the headquarters and every service repo now, instead of waiting for the
+next pulse, and retries versions that failed. Returns at once: a step in
+progress (a fetch from a slow git host, a build) is never waited for.
+--wait SECONDS (at most 120) waits until the HQ read and every service's
+orders and fetch are done, or that long, whichever comes first; builds and
+deploys still go on after it returns.`,
+  privatize: `usage: starphleet privatize PRIVATE_KEY_FILE [--phleet NAME] [--ship NAME] [--root DIR]
 
-Stops the ship's agent, containers and nginx, removes its init job and its
-root, and forgets it.`,
-  ships: `usage: starphleet ships [--phleet NAME] [--ship NAME] [--timeout SECONDS]
+Delivers a private ssh key (without a passphrase) to the ship, which stores it
+as ROOT/ssh/privatize_key (mode 0600) and uses it for every git operation:
+the headquarters and service repos can then be private (ssh:// or user@host:
+URLs). Host keys: accepted the first time and pinned in ROOT/ssh/known_hosts,
+or only those in STARPHLEET_KNOWN_HOSTS when the ship has it. The key never
+appears in logs or status; only its fingerprint does. With a phleet profile it
+goes to every ship, and the profile keeps a copy (0600) for ships added later.`,
+  logs: `usage: starphleet logs [SERVICE_PATH] [--follow|-f] [--grep REGEX] [--lines|-n N]
+                      [--since DURATION] [--json] [--root DIR]
 
-One line per ship: name, target, up or DOWN, the headquarters commit it
-serves, its services and its secret-set version (a ship that missed a change
-shows an older version until a command reaches it, which catches it up).
-Exit status 1 when any ship is unreachable.`,
-  balancer: `usage: starphleet balancer [--format nginx|haproxy] [--listen [ADDR:]PORT] [--phleet NAME]
+Prints the ship's log stream: app output (stdout and stderr of every
+container), builds, healthcheck results and agent events, as
+  TIME SERVICE CONTAINER SOURCE[/stderr]: LINE
+for one service (every version of it, labelled by container) or the whole
+ship. The agent keeps the last STARPHLEET_LOG_LINES (10 000) lines per
+service in memory. --follow keeps printing new lines (through rollovers)
+until interrupted; --lines N (default 100, 10 with --follow) the tail to
+start with; --since 5m, 2h, 1d only newer lines; --grep a JavaScript
+regular expression; --json one JSON record per line (docs/logs.md).
+Exit status 1 for an unknown service, 2 for a bad regex or option.`,
+  attach: `usage: starphleet attach SERVICE_PATH [--root DIR] [-- COMMAND [ARG...]]
 
-Prints a front load balancer config for the phleet's ships: an nginx http
-snippet (for /etc/nginx/conf.d/) or a whole haproxy.cfg. Every ship serves
-every service; a ship that fails is skipped and idempotent requests are
-retried on the next one; websockets and server-sent events pass through.
-HAProxy also checks each ship at /starphleet/health.`,
-};
+Runs COMMAND (default: an interactive bash) in the service's serving
+container as the app user, in /app, with the app's environment. On a
+terminal it gets a pseudo-terminal of the terminal's size (lxc-attach);
+the exit status is COMMAND's. Needs root.`,
+  dashboard: `usage: starphleet dashboard [--host NAME] [--root DIR | --ship NAME] [--phleet NAME]
+
+Prints a login URL of the ship's dashboard (/starphleet/dashboard/ on the
+ship's HTTP port) with a one-time code (10 minutes); opening it sets a
+session cookie (12 hours). Scripts use the ship's token, ROOT/dashboard.token
+(root-only), as "Authorization: Bearer TOKEN" on any /starphleet/ endpoint.
+--host puts NAME in the URL instead of 127.0.0.1 (for a remote ship: its ssh
+host). The ship: --root DIR, else --ship NAME of the phleet (asked over ssh),
+else the phleet's only ship or its one local ship.`,
+} as const;

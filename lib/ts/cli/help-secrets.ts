@@ -1,8 +1,9 @@
-// Help texts of the phleet profile and secrets commands (merged into help.ts).
+// Help texts of the phleet profile and secrets commands (init, info, set,
+// unset, secrets).
 const PHLEET = `--phleet NAME  the phleet profile (default: the only one, or the last used)
   --root DIR     the ship (default: STARPHLEET_ROOT, else the profile's ships, else /var/starphleet)`;
 
-export const SECRETS_HELP: Record<string, string> = {
+export const SECRETS_HELP = {
   init: `usage: starphleet init NAME --headquarters URL [--key PRIVATE_KEY_FILE] [--root DIR]
 
 Creates the phleet profile NAME under $STARPHLEET_HOME (default ~/.starphleet):
@@ -47,10 +48,4 @@ set version that last changed it; with none, the set version.
 Never the values.
 
   ${PHLEET}`,
-};
-
-export const SECRETS_HELP_SUMMARY = `Phleet profile and secrets:
-  init NAME        create a phleet profile (headquarters URL, admiral key)
-  set NAME VALUE   set a phleet-wide secret (encrypted, signed; services roll over)
-  unset NAME       remove a phleet-wide secret
-  secrets          list secret names and when they were set (never values)`;
+} as const;

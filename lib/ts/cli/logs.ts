@@ -1,13 +1,12 @@
-// `starphleet logs [SERVICE_PATH] [--follow] [--grep REGEX] [--lines N] [--since DURATION] [--json]`
-// The reader sits behind ShipTransport (request for a tail, stream for
-// --follow), so logs of several ships can be merged the same way later.
+// Reading a ship's log stream for `starphleet logs`: the request its flags
+// make, and the reader behind ShipTransport (request for a tail, stream for
+// --follow), one ship or several merged in time order.
 import { UsageError, type Flags } from '../core/config.js';
 import { compileGrep, formatRecord, parseDuration, type LogRecord } from '../logs/ring.js';
 import { acrossShips, type ShipHandle } from '../phleet/select.js';
 import type { ControlRequest, ShipStream, ShipTransport } from '../phleet/transport.js';
+import { Failure } from './errors.js';
 import { watchStdoutReader } from './stdout-reader.js';
-
-export class LogsFailure extends Error {}
 
 /** A service path as typed, URL style: `/api/` (or `/api//`) names the service at `/api`. */
 export function servicePathArg(path: string): string {
@@ -73,7 +72,7 @@ export async function logs(transport: ShipTransport, flags: Flags, positionals: 
   });
   if (!flags.follow) {
     const res = await transport.request(req);
-    if (!res.ok) throw new LogsFailure(res.error ?? 'logs failed');
+    if (!res.ok) throw new Failure(res.error ?? 'logs failed');
     for (const r of inTimeOrder(res.records as LogRecord[])) print(r);
     return 0;
   }
@@ -95,9 +94,9 @@ export async function logs(transport: ShipTransport, flags: Flags, positionals: 
   const unwatch = watchStdoutReader(() => process.exit(0));
   await s.done;
   unwatch();
-  if (failure) throw new LogsFailure(failure);
+  if (failure) throw new Failure(failure);
   // The agent went away (stopped or restarted): a script must not take that for a clean end.
-  if (!stoppedHere) throw new LogsFailure('the ship agent ended the log stream (it stopped or restarted); nothing more is followed');
+  if (!stoppedHere) throw new Failure('the ship agent ended the log stream (it stopped or restarted); nothing more is followed');
   return 0;
 }
 

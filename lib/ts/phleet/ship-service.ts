@@ -3,7 +3,7 @@
 import { assets } from '../core/assets.js';
 import { runScript } from '../core/sh.js';
 import { self } from '../core/self.js';
-import { Failure } from '../cli/cli.js';
+import { Failure } from '../cli/errors.js';
 
 export async function shipService(action: 'install' | 'uninstall', root: string): Promise<number> {
   const me = self();

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { helpFor } from '../../../lib/ts/cli/help.js';
+import { helpFor } from '../../../lib/ts/cli/commands.js';
 import { usageLines } from '../../../lib/ts/cli/usage-hint.js';
 
 const has = (c: string): boolean => helpFor(c) !== '';

@@ -1,17 +1,12 @@
-// `ship run` (the agent in the foreground), `ship build-base`, `ship control`.
-import { createInterface } from 'node:readline';
-import { Agent } from '../agent/agent.js';
-import { assets } from '../core/assets.js';
-import type { ShipConfig } from '../core/config.js';
-import { ensureBase } from '../container/container.js';
-import { UsageError } from '../core/config.js';
-import { LogHub, LogSink } from '../logs/hub.js';
-import type { Logger } from '../core/log.js';
-import { shipPaths } from '../core/paths.js';
-import { rmSync } from 'node:fs';
-import type { ControlRequest, ShipTransport } from '../phleet/transport.js';
+// `ship run`: the agent in the foreground until SIGTERM or SIGINT.
+import { Agent } from '../../agent/agent.js';
+import { resolveShipConfig, UsageError } from '../../core/config.js';
+import { LogHub, LogSink } from '../../logs/hub.js';
+import type { Logger } from '../../core/log.js';
+import type { CommandInput } from '../command.js';
 
-export async function runShip(config: ShipConfig): Promise<number> {
+export async function shipRun({ flags }: CommandInput): Promise<number> {
+  const config = resolveShipConfig(flags, process.env);
   if (process.getuid?.() !== 0) throw new Error('ship run needs root (LXC containers, the bridge and nginx)');
   const hub = logHubFromEnv(process.env);
   const logger: Logger = (source, service, line) => hub.emit({ time: new Date().toISOString(), ship: hub.ship, service, container: null, source, line });
@@ -56,31 +51,4 @@ export function logHubFromEnv(env: NodeJS.ProcessEnv): LogHub {
     throw new UsageError((err as Error).message);
   }
   return new LogHub({ ship: env.STARPHLEET_SHIP_NAME || undefined, ringLines: Number(linesText), sink });
-}
-
-export async function buildBase(root: string, base: string, rebuild: boolean): Promise<number> {
-  const paths = shipPaths(root);
-  if (rebuild) rmSync(`${paths.base(base)}/ready`, { force: true });
-  const built = await ensureBase(paths, assets().lxc, base, (line) => process.stdout.write(line + '\n'));
-  process.stdout.write(`base ${base} ready: ${built.rootfs}\n`);
-  return 0;
-}
-
-/** One request line from stdin to the agent, its answer to stdout. */
-export async function relayControl(transport: ShipTransport): Promise<number> {
-  const rl = createInterface({ input: process.stdin });
-  for await (const line of rl) {
-    if (line.trim() === '') continue;
-    const req = JSON.parse(line) as ControlRequest;
-    if (req.stream === true) {
-      // A streaming request (logs --follow) is relayed until either side ends it.
-      const s = transport.stream(req, (msg) => { process.stdout.write(JSON.stringify(msg) + '\n'); });
-      process.stdout.on('error', () => s.close());
-      await s.done;
-      continue;
-    }
-    const res = await transport.request(req, 120_000);
-    process.stdout.write(JSON.stringify(res) + '\n');
-  }
-  return 0;
 }

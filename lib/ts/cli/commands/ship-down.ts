@@ -3,12 +3,14 @@
 // caches stay, so the next `ship run` needs no rebuild.
 import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { assets } from '../core/assets.js';
-import { destroyContainer, pidAlive, readPid } from '../container/container.js';
-import { cleanBuildLeftovers } from '../build/leftovers.js';
-import { stopNginx } from '../nginx/reload.js';
-import { shipPaths } from '../core/paths.js';
-import { runOrThrow } from '../core/sh.js';
+import { assets } from '../../core/assets.js';
+import { destroyContainer, pidAlive, readPid } from '../../container/container.js';
+import { cleanBuildLeftovers } from '../../build/leftovers.js';
+import { stopNginx } from '../../nginx/reload.js';
+import { shipPaths } from '../../core/paths.js';
+import { runOrThrow } from '../../core/sh.js';
+import { resolveRoot } from '../../core/config.js';
+import type { CommandInput } from '../command.js';
 
 async function waitGone(pid: number, ms: number): Promise<boolean> {
   const deadline = Date.now() + ms;
@@ -19,7 +21,8 @@ async function waitGone(pid: number, ms: number): Promise<boolean> {
   return !pidAlive(pid);
 }
 
-export async function shipDown(root: string): Promise<number> {
+export async function shipDown({ flags }: CommandInput): Promise<number> {
+  const root = resolveRoot(flags, process.env);
   const paths = shipPaths(root);
   // The compiled binary unpacks its assets under the root before any command
   // runs, so the root itself always exists: a ship is its state, run folder,

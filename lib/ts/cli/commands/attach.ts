@@ -8,30 +8,33 @@
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { assets } from '../core/assets.js';
-import { secretsExportLinesFor } from '../secrets/store.js';
-import { shipPaths } from '../core/paths.js';
-import type { ShipStatus } from '../agent/status.js';
-import type { ShipTransport } from '../phleet/transport.js';
+import { assets } from '../../core/assets.js';
+import { secretsExportLinesFor } from '../../secrets/store.js';
+import { shipPaths } from '../../core/paths.js';
+import type { ShipStatus } from '../../agent/status.js';
+import { resolveRoot, UsageError } from '../../core/config.js';
+import type { ShipTransport } from '../../phleet/transport.js';
+import type { CommandInput } from '../command.js';
+import { Failure } from '../errors.js';
+import { transportFor } from '../shared.js';
 
-export class AttachFailure extends Error {}
-
-/** argv after `attach` → flags part and the command after `--`. */
-export function splitCommand(args: string[]): { own: string[]; command: string[] } {
-  const at = args.indexOf('--');
-  return at === -1 ? { own: args, command: [] } : { own: args.slice(0, at), command: args.slice(at + 1) };
+/** `extra` is the COMMAND after `--` (the table sets it apart before parsing). */
+export async function attach({ flags, positionals, extra }: CommandInput): Promise<number> {
+  if (positionals.length !== 1) throw new UsageError('attach: needs exactly one SERVICE_PATH (then optionally -- COMMAND)');
+  if (!positionals[0].startsWith('/')) throw new UsageError(`attach: SERVICE_PATH must start with "/", got '${positionals[0]}'`);
+  return attachTo(transportFor(flags), resolveRoot(flags, process.env), positionals[0], extra);
 }
 
-export async function attach(transport: ShipTransport, root: string, service: string, command: string[]): Promise<number> {
+async function attachTo(transport: ShipTransport, root: string, service: string, command: string[]): Promise<number> {
   const res = await transport.request({ cmd: 'status' });
-  if (!res.ok) throw new AttachFailure(res.error ?? 'status failed');
+  if (!res.ok) throw new Failure(res.error ?? 'status failed');
   const status = res as unknown as ShipStatus;
   // `/api/` names the service at `/api`, as in a URL.
   const wanted = service.length > 1 ? service.replace(/\/+$/, '') || '/' : service;
   const s = status.services.find((x) => x.path === wanted);
-  if (!s) throw new AttachFailure(`no service at ${service} on this ship`);
-  if (!s.container) throw new AttachFailure(`service ${service} has no serving container (state ${s.state}${s.error ? `: ${s.error}` : ''})`);
-  if (process.getuid?.() !== 0) throw new AttachFailure('attach needs root (lxc-attach)');
+  if (!s) throw new Failure(`no service at ${service} on this ship`);
+  if (!s.container) throw new Failure(`service ${service} has no serving container (state ${s.state}${s.error ? `: ${s.error}` : ''})`);
+  if (process.getuid?.() !== 0) throw new Failure('attach needs root (lxc-attach)');
   const script = readFileSync(join(assets().shContainer, 'app-attach'), 'utf8');
   const args = [
     '-P', shipPaths(root).lxcpath, '-n', s.container, '--clear-env',
@@ -54,7 +57,7 @@ export async function attach(transport: ShipTransport, root: string, service: st
   process.on('SIGQUIT', ignore);
   try {
     return await new Promise<number>((resolve, reject) => {
-      child.on('error', (err) => reject(new AttachFailure(`cannot run lxc-attach: ${err.message}`)));
+      child.on('error', (err) => reject(new Failure(`cannot run lxc-attach: ${err.message}`)));
       child.on('close', (code, signal) => resolve(code ?? (signal ? 128 + (({ SIGHUP: 1, SIGINT: 2, SIGKILL: 9, SIGTERM: 15 } as Record<string, number>)[signal] ?? 0) : 1)));
     });
   } finally {
