@@ -79,6 +79,7 @@ export class Healer {
     c.answeredSinceRestart = true;
     if (c.state === 'restarting' && this.runningAgain(c)) {
       advance(c, 'recovered');
+      c.recoveredAt = new Date().toISOString();
       this.deps.report(c, `${c.name} answers again`, false);
       this.deps.save();
     }
@@ -154,6 +155,8 @@ export class Healer {
     c.backoff = (c.backoff ?? 0) + 1;
     w.restartAt = Date.now() + delay;
     advance(c, 'crash');
+    c.crash = why;
+    c.recoveredAt = undefined;
     this.deps.report(c, `${c.name} ${why}; restarting in ${delay / 1000} s`, true);
     this.deps.save();
   }

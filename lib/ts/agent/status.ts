@@ -117,7 +117,7 @@ export function statusOf(state: ShipState, config: ShipConfig, live?: StatusLive
         ip: c?.ip ?? null,
         port: c?.port ?? null,
         restarts: c?.restarts ?? 0,
-        error: s.lastError ?? s.ordersError ?? null,
+        error: s.lastError ?? s.ordersError ?? crashNote(c, now),
         uptimeSeconds: serving?.uptimeSeconds ?? null,
         memoryBytes: serving?.memoryBytes ?? null,
         health: serving?.health ?? null,
@@ -151,6 +151,15 @@ export function statusOf(state: ShipState, config: ShipConfig, live?: StatusLive
     },
     services,
   };
+}
+
+/** A serving container's last crash, while it restarts and for a healthy minute after. */
+const CRASH_KEPT_MS = 60_000;
+function crashNote(c: ContainerRecord | undefined, now: number): string | null {
+  if (!c?.crash) return null;
+  if (c.state === 'restarting') return `${c.name} ${c.crash}`;
+  if (c.recoveredAt && now - Date.parse(c.recoveredAt) < CRASH_KEPT_MS) return `${c.name} ${c.crash} (answering again since ${c.recoveredAt})`;
+  return null;
 }
 
 export function formatStatus(status: ShipStatus): string {

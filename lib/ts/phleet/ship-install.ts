@@ -120,7 +120,7 @@ export async function installShip(ship: SshShip, settings: ShipSettings, say: (l
     }
     await new Promise((r) => setTimeout(r, 500));
   }
-  const tail = await sshRun(ship, `tail -n 5 ${root}/logs/agent.log 2>/dev/null`, undefined, 15);
+  const tail = await sshRun(ship, `tail -q -n 5 ${root}/logs/agent.log ${root}/logs/agent.out 2>/dev/null`, undefined, 15);
   throw new Error(`the agent on ${transport.describe} did not answer within ${readyTimeoutSeconds} s: ${last}${tail.stdout.trim() ? `; agent log: ${tail.stdout.trim().split('\n').pop()}` : ''}`);
 }
 

@@ -88,3 +88,25 @@ t.test('after a failed change of repo, the text shows the repo of what serves, n
   t.match(text, /^\/svc +online +file:\/\/\/r\/old\.git#main@aaaaaaaaaaaa +svc-123456--aaaaaaaa-1 .*failed=cccccccccccc/m);
   t.notMatch(text, /new\.git@aaaa/);
 });
+
+t.test('a crash stays in status while the container restarts and for a healthy minute after', async (t) => {
+  const state = emptyState();
+  state.services['/api'] = { path: '/api', id: 'api-1', ordersFile: 'api/orders', serving: 'api-1--c-1', updatedAt: '' };
+  const c = {
+    name: 'api-1--c-1', servicePath: '/api', serviceId: 'api-1', commit: 'c'.repeat(40), ordersHash: 'h', base: 'host',
+    ip: '10.0.3.2', port: 3000, state: 'restarting' as const, createdAt: '', restarts: 1, crash: 'exited with status 7; restarting in 1 s',
+  };
+  state.containers[c.name] = { ...c };
+  const config = resolveShipConfig({ root: '/r', headquarters: 'file:///hq' }, {});
+  const now = Date.parse('2026-12-02T12:00:00.000Z');
+  const live = { health: () => undefined, memoryBytes: () => null, now };
+  let doc = statusOf(state, config, live);
+  t.equal(doc.services[0].state, 'restarting');
+  t.match(doc.services[0].error, /^api-1--c-1 exited with status 7/);
+  state.containers[c.name] = { ...c, state: 'online', recoveredAt: '2026-12-02T11:59:30.000Z' };
+  doc = statusOf(state, config, live);
+  t.equal(doc.services[0].state, 'online');
+  t.match(doc.services[0].error, /answering again since 2026-12-02T11:59:30.000Z/);
+  state.containers[c.name] = { ...c, state: 'online', recoveredAt: '2026-12-02T11:58:00.000Z' };
+  t.equal(statusOf(state, config, live).services[0].error, null, 'gone after a healthy minute');
+});
