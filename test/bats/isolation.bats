@@ -308,3 +308,14 @@ wait_field() {
   sp_commit hq "no bomb" >/dev/null
   load_finish "$SP_TMP/stop-bomb"
 }
+
+@test "the ship root keeps what only root reads private: logs, slugs, repos, the HQ snapshot, container trees" {
+  for d in logs slugs repos cache hq builds containers bases run/supervisors; do
+    [ "$(stat -c %a "$SP_ROOT/$d")" = 700 ] || { echo "$d is $(stat -c %a "$SP_ROOT/$d")"; return 1; }
+  done
+  [ "$(stat -c %a "$SP_ROOT/dashboard.token")" = 600 ]
+  [ "$(stat -c %a "$SP_ROOT/secrets")" = 700 ]
+  # nobody (who reads orders) sees none of it.
+  run setpriv --reuid=65534 --regid=65534 --clear-groups ls "$SP_ROOT/logs"
+  [ "$status" -ne 0 ]
+}

@@ -150,8 +150,12 @@ export class Agent implements AgentContext {
 
   async start(): Promise<void> {
     const p = this.paths;
-    for (const dir of [p.root, p.run, p.logs, p.lxcpath, p.repos, p.builds, p.slugs, p.bases, p.nginx, p.supervisors]) {
-      mkdirSync(dir, { recursive: true });
+    for (const dir of [p.root, p.run, p.nginx]) mkdirSync(dir, { recursive: true });
+    // What only root reads (logs, slugs, repos, the HQ snapshot, container
+    // trees) is private; nginx's and the sockets' folders stay reachable.
+    for (const dir of [p.logs, p.lxcpath, p.repos, p.builds, p.slugs, p.caches, p.bases, p.hqSnapshots, p.supervisors]) {
+      mkdirSync(dir, { recursive: true, mode: 0o700 });
+      chmodSync(dir, 0o700);
     }
     const other = readPid(p.agentPid);
     if (other !== null && other !== process.pid && pidAlive(other)) {
