@@ -27,7 +27,7 @@ import { nginxRunning } from '../nginx/reload.js';
 import { awaitSecrets } from '../secrets/await.js';
 import { ShipSecrets } from '../secrets/store.js';
 import { AdmiralSync } from './admirals-sync.js';
-import type { AgentContext } from './context.js';
+import type { Ship } from './ship.js';
 import { Controller } from './control.js';
 import { serveControl } from './control-server.js';
 import { Deployer } from './deploy.js';
@@ -50,7 +50,7 @@ function ancestorsClosedToOthers(dir: string): string | null {
   return null;
 }
 
-export class Agent implements AgentContext {
+export class Agent implements Ship {
   readonly paths: ShipPaths;
   readonly subnet: Subnet;
   readonly secrets: ShipSecrets;

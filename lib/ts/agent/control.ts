@@ -5,12 +5,12 @@
 import { logsRequest } from '../logs/control.js';
 import type { ControlRequest, ControlResponse } from '../phleet/transport.js';
 import { handleSecretsRequest, SECRET_COMMANDS } from '../secrets/control.js';
-import type { Agent } from './agent.js';
+import type { Ship } from './ship.js';
 
 const MAX_NUDGE_WAIT_S = 120;
 
 export class Controller {
-  constructor(private readonly agent: Agent) {}
+  constructor(private readonly agent: Ship) {}
 
   async handle(req: ControlRequest): Promise<ControlResponse> {
     const agent = this.agent;

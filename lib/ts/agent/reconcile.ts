@@ -4,9 +4,9 @@
 // and restarted at the healer's first look.
 import { exitStatus, supervisorAlive } from '../container/container.js';
 import { describeExit } from '../container/exit-reason.js';
-import type { Agent } from './agent.js';
+import type { Ship } from './ship.js';
 
-export async function reconcile(agent: Agent): Promise<void> {
+export async function reconcile(agent: Ship): Promise<void> {
   for (const c of Object.values(agent.state().containers)) {
     if (c.state === 'starting' || c.state === 'checking' || c.state === 'queued' || c.state === 'building') {
       await agent.discard(c, 'interrupted by an agent restart');

@@ -5,7 +5,7 @@
 import { serviceIdFor } from '../core/service-names.js';
 import type { FoundService } from '../hq/scan.js';
 import { servicePathProblem } from '../nginx/config.js';
-import type { Agent } from './agent.js';
+import type { Ship } from './ship.js';
 import { ServicePipeline } from './service-pipeline.js';
 import { sweepServiceFiles } from './service-leftovers.js';
 import type { ServiceRecord } from './state.js';
@@ -14,7 +14,7 @@ import { pipelineSteps } from './wiring.js';
 export class Services {
   readonly pipelines = new Map<string, ServicePipeline>();
 
-  constructor(private readonly agent: Agent) {}
+  constructor(private readonly agent: Ship) {}
 
   /** Services known from the last run keep their pipelines even before the HQ answers. */
   resume(): void {

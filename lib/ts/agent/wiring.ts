@@ -10,7 +10,7 @@ import { syncRepo } from '../git/resolve.js';
 import { describeCheck, probe } from '../health/healthcheck.js';
 import { readOrders } from '../hq/orders.js';
 import type { HoldHooks, HoldTarget } from '../nginx/hold-proxy.js';
-import type { Agent } from './agent.js';
+import type { Ship } from './ship.js';
 import type { HealDeps } from './heal.js';
 import type { PipelineSteps } from './service-pipeline.js';
 import { deployKey, type ContainerRecord } from './state.js';
@@ -18,7 +18,7 @@ import { deployKey, type ContainerRecord } from './state.js';
 /** -1: its supervisor is gone without an exit status. */
 const GONE = -1;
 
-export function pipelineSteps(agent: Agent): PipelineSteps {
+export function pipelineSteps(agent: Ship): PipelineSteps {
   return {
     // Each read has a cgroup of its own, named for its service, and a private copy of the snapshot.
     readOrders: (s, found, hqCommit) => readOrders(found.ordersFile, assets().sh, `orders-${s.id}-${process.pid}`, {
@@ -38,11 +38,11 @@ export function pipelineSteps(agent: Agent): PipelineSteps {
   };
 }
 
-function memoryLimit(agent: Agent, c: ContainerRecord): string {
+function memoryLimit(agent: Ship, c: ContainerRecord): string {
   return agent.serviceOf(c)?.orders?.env.MEMORY_LIMIT || agent.config.memoryLimit;
 }
 
-export function healDeps(agent: Agent): HealDeps {
+export function healDeps(agent: Ship): HealDeps {
   return {
     serving: () => Object.values(agent.state().containers).filter((c) => c.state === 'online' || c.state === 'restarting'),
     exited: (c) => {
@@ -84,7 +84,7 @@ export function healDeps(agent: Agent): HealDeps {
   };
 }
 
-export function holdHooks(agent: Agent): HoldHooks {
+export function holdHooks(agent: Ship): HoldHooks {
   const lastFlush = new Map<string, number>();
   return {
     budgetMs: (id) => (agent.serviceById(id)?.orders?.healthcheckTimeoutSeconds ?? 60) * 1000,
