@@ -70,6 +70,7 @@ teardown_file() {
   [[ "$cookie" == *HttpOnly* ]]
   [[ "$cookie" != *Secure* ]]
   # A request that reached nginx over HTTPS (as nginx tells the agent) gets a Secure cookie.
+  login=$("$STARPHLEET" dashboard --root "$SP_ROOT") # a code works once: a new one
   code=${login##*code=}
   cookie=$(curl -s -D - -o /dev/null --unix-socket "$SP_ROOT/run/dashboard.sock" -H 'X-Forwarded-Proto: https' \
     "http://ship/starphleet/dashboard/login?code=$code" | grep -i '^set-cookie:')

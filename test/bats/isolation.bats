@@ -32,6 +32,16 @@ setup_file() {
   sp_wait_body /third/ "third v1" 60 >/dev/null
 }
 
+# Each test starts from a clean HQ remote and a readable secret set, whatever
+# the test before left (a failed test must not fail the ones after it).
+setup() {
+  git -C "$SP_WORK/hq" push -q -f "$SP_REPOS/hq.git" HEAD:refs/heads/main
+  if [ -e "$SP_TMP/set.json.broken" ]; then
+    if [ -e "$SP_TMP/set.json.orig" ]; then cp -p "$SP_TMP/set.json.orig" "$SP_ROOT/secrets/set.json"; else rm -f "$SP_ROOT/secrets/set.json"; fi
+    rm -f "$SP_TMP/set.json.broken"
+  fi
+}
+
 teardown_file() {
   kill "$(cat "$SP_TMP/silent.pid")" 2>/dev/null || true
   pkill -KILL -f 'sleep 4242' 2>/dev/null || true
@@ -140,6 +150,7 @@ wait_field() {
   rm -rf "$SP_WORK/hq/slow"
   sp_orders third 3000 third
   sp_commit hq "plain orders again" >/dev/null
+  wait_field /slow s.path missing 20
   load_finish "$SP_TMP/stop-orders"
 }
 
@@ -170,6 +181,7 @@ wait_field() {
   set_file="$SP_ROOT/secrets/set.json"
   [ ! -e "$set_file" ] || cp -p "$set_file" "$SP_TMP/set.json.orig"
   LOAD_STOP_FILE="$SP_TMP/stop-secrets" load_start 60
+  touch "$SP_TMP/set.json.broken"
   printf '{"version": 3, "entries": {' >"$set_file"
   kill_app /web
   wait_field /web s.error "*not restarted: its phleet secrets cannot be read: $set_file: unreadable secret set*" 15
@@ -180,6 +192,7 @@ wait_field() {
   run curl -s --max-time 2 "http://127.0.0.1:$SP_PORT/third/"
   [[ "$output" == *"third v2"* ]]
   if [ -e "$SP_TMP/set.json.orig" ]; then cp -p "$SP_TMP/set.json.orig" "$set_file"; else rm -f "$set_file"; fi
+  rm -f "$SP_TMP/set.json.broken"
   repaired_at=$SECONDS
   run sp_wait_body /web/ "web v1" 20
   [ "$status" -eq 0 ]

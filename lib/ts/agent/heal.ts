@@ -155,7 +155,6 @@ export class Healer {
     c.backoff = (c.backoff ?? 0) + 1;
     w.restartAt = Date.now() + delay;
     advance(c, 'crash');
-    c.crash = why;
     c.recoveredAt = undefined;
     this.deps.report(c, `${c.name} ${why}; restarting in ${delay / 1000} s`, true);
     this.deps.save();

@@ -16,8 +16,7 @@ export async function reconcile(agent: Ship): Promise<void> {
       const code = exitStatus(agent.paths, c.name);
       const why = code === null ? 'is not running' : describeExit(code, agent.serviceOf(c)?.orders?.env.MEMORY_LIMIT || agent.config.memoryLimit);
       agent.log('agent', c.servicePath, `${c.name} ${why}; restarting it`);
-      const s = agent.serviceOf(c);
-      if (s && code !== null) s.lastError = `${c.name} ${why}`;
+      c.crash = `${c.name} ${why}`;
       agent.healer.restartAtOnce(c);
     }
   }

@@ -25,7 +25,7 @@ export interface ContainerRecord {
   backoff?: number;               // crash-restart backoff level: delay = 2^backoff s, at most 60 s
   healthUrl?: string;             // checked at go-live and every HEALTHCHECK_PULSE after
   answeredSinceRestart?: boolean;
-  crash?: string;                 // why it last needed a restart (kept in status until a healthy minute after)
+  crash?: string;                 // its last trouble, with its name: "NAME exited with status 7" (status keeps it until a healthy minute after)
   recoveredAt?: string;           // when it answered again after that
   secretsVersion?: number;        // the phleet secrets' rollout version it was deployed for
   repo?: string;                  // the autodeploy URL (with #ref) it was built from

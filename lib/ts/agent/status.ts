@@ -157,8 +157,8 @@ export function statusOf(state: ShipState, config: ShipConfig, live?: StatusLive
 const CRASH_KEPT_MS = 60_000;
 function crashNote(c: ContainerRecord | undefined, now: number): string | null {
   if (!c?.crash) return null;
-  if (c.state === 'restarting') return `${c.name} ${c.crash}`;
-  if (c.recoveredAt && now - Date.parse(c.recoveredAt) < CRASH_KEPT_MS) return `${c.name} ${c.crash} (answering again since ${c.recoveredAt})`;
+  if (c.state === 'restarting') return c.crash;
+  if (c.recoveredAt && now - Date.parse(c.recoveredAt) < CRASH_KEPT_MS) return `${c.crash} (answering again since ${c.recoveredAt})`;
   return null;
 }
 

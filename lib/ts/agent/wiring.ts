@@ -77,8 +77,8 @@ export function healDeps(agent: Ship): HealDeps {
     },
     report: (c, message, isError) => {
       agent.log('agent', c.servicePath, message);
-      const s = agent.serviceOf(c);
-      if (s && isError) s.lastError = message.replace(/; (restarting|trying again) in [\d.]+ s$/, '');
+      // The container's own trouble: status shows it while it restarts and for a healthy minute after.
+      if (isError) c.crash = message.replace(/; (restarting|trying again) in [\d.]+ s$/, '');
     },
     save: () => agent.save(),
   };

@@ -94,7 +94,7 @@ t.test('a crash stays in status while the container restarts and for a healthy m
   state.services['/api'] = { path: '/api', id: 'api-1', ordersFile: 'api/orders', serving: 'api-1--c-1', updatedAt: '' };
   const c = {
     name: 'api-1--c-1', servicePath: '/api', serviceId: 'api-1', commit: 'c'.repeat(40), ordersHash: 'h', base: 'host',
-    ip: '10.0.3.2', port: 3000, state: 'restarting' as const, createdAt: '', restarts: 1, crash: 'exited with status 7; restarting in 1 s',
+    ip: '10.0.3.2', port: 3000, state: 'restarting' as const, createdAt: '', restarts: 1, crash: 'api-1--c-1 exited with status 7',
   };
   state.containers[c.name] = { ...c };
   const config = resolveShipConfig({ root: '/r', headquarters: 'file:///hq' }, {});
