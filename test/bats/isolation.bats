@@ -265,13 +265,13 @@ wait_field() {
   [ "$status" -eq 0 ]
   run "$STARPHLEET" attach --root "$SP_ROOT" /writer -- printenv ORDERS_UID
   [ "$output" = 65534 ]
-  run grep -rl TAMPERED "$SP_ROOT/hq"
+  run grep -l TAMPERED "$SP_ROOT"/hq/*/third/orders
   [ "$status" -ne 0 ]
   kill -9 "$(cat "$SP_TMP/agent.pid")"
   sp_start_ship
   run "$STARPHLEET" nudge --wait 30 --root "$SP_ROOT"
   [ "$status" -eq 0 ]
-  run grep -rl TAMPERED "$SP_ROOT/hq"
+  run grep -l TAMPERED "$SP_ROOT"/hq/*/third/orders
   [ "$status" -ne 0 ]
   [ "$(status_field /third s.container)" = "$third_before" ]
   [ "$(status_field /third s.error)" = null ]
