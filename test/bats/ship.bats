@@ -388,4 +388,7 @@ teardown_file() {
   [ "$status" -ne 0 ]
   run ip link show "$SP_BRIDGE"
   [ "$status" -ne 0 ]
+  # No firewall rule is left for its builds either.
+  run bash -c "{ iptables -S; iptables -t nat -S; } | grep -F 'starphleet-build:$SP_BRIDGE'"
+  [ "$status" -ne 0 ]
 }

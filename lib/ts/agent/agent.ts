@@ -15,6 +15,7 @@ import { runOrThrow } from '../core/sh.js';
 import { cleanBuildLeftovers } from '../build/leftovers.js';
 import { containerMemoryBytes } from '../container/cgroup-memory.js';
 import { ensureBase, pidAlive, readPid } from '../container/container.js';
+import { containerIds, shipContainerIds, type ContainerIds } from '../container/idmap.js';
 import { parseSubnet, type Subnet } from '../container/network.js';
 import { Expiring, LOGIN_CODE_MS, serveDashboard } from '../dashboard/server.js';
 import { parseGitUrl } from '../git/resolve.js';
@@ -41,6 +42,9 @@ import { SecretReads } from './secret-reads.js';
 import { reconcile } from './reconcile.js';
 import { loadState, saveState, type ContainerRecord, type ServiceRecord, type ShipState } from './state.js';
 import { statusOf, type HealthSeen, type ShipStatus } from './status.js';
+
+/** Where container trees sit: containers run as the ship range's uids and must pass through. */
+const TRAVERSED = 0o711;
 
 /** The first ancestor of dir that others cannot enter, if any. */
 function ancestorsClosedToOthers(dir: string): string | null {
@@ -74,6 +78,9 @@ export class Agent implements Ship {
   private bridgeCreatedNow = false;
   private ownsRoot = false;
   private readonly controller: Controller;
+  /** Set at start: the ship's subordinate id range, or the host's ids where it has none. */
+  containerIds: ContainerIds = containerIds(null);
+  private containersNote = 'not started';
 
   constructor(readonly config: ShipConfig, readonly log: Logger, hub?: LogHub) {
     this.paths = shipPaths(config.root);
@@ -151,11 +158,17 @@ export class Agent implements Ship {
   async start(): Promise<void> {
     const p = this.paths;
     for (const dir of [p.root, p.run, p.nginx]) mkdirSync(dir, { recursive: true });
-    // What only root reads (logs, slugs, repos, the HQ snapshot, container
-    // trees) is private; nginx's and the sockets' folders stay reachable.
-    for (const dir of [p.logs, p.lxcpath, p.repos, p.builds, p.slugs, p.caches, p.bases, p.hqSnapshots, p.supervisors]) {
+    // What only root reads (logs, repos, the HQ snapshot, supervisors) is
+    // private. What containers reach (their trees, slugs, build folders,
+    // caches, bases) can be passed through but not listed; each tree in it
+    // belongs to the container's uids. nginx's and the sockets' folders stay reachable.
+    for (const dir of [p.logs, p.repos, p.hqSnapshots, p.supervisors]) {
       mkdirSync(dir, { recursive: true, mode: 0o700 });
       chmodSync(dir, 0o700);
+    }
+    for (const dir of [p.lxcpath, p.builds, p.slugs, p.caches, p.bases]) {
+      mkdirSync(dir, { recursive: true, mode: TRAVERSED });
+      chmodSync(dir, TRAVERSED);
     }
     const other = readPid(p.agentPid);
     if (other !== null && other !== process.pid && pidAlive(other)) {
@@ -167,7 +180,17 @@ export class Agent implements Ship {
     // nginx workers run unprivileged and must be able to reach ROOT/nginx.
     chmodSync(p.root, statSync(p.root).mode | 0o011);
     const closed = ancestorsClosedToOthers(p.root);
-    if (closed) this.log('agent', null, `warning: ${closed} is not traversable by others; nginx workers cannot buffer large requests under ${p.nginx}`);
+    const ids = shipContainerIds();
+    this.containerIds = ids.ids;
+    if (ids.unprivileged) {
+      if (closed) throw new Error(`${closed} is not traversable by others (chmod o+x ${closed}, or another --root): unprivileged containers (uid ${ids.ids.root}) must reach ${p.lxcpath}`);
+      const r = ids.ids.range;
+      this.containersNote = r ? `unprivileged (host uids ${r.first}-${r.first + r.count - 1})` : 'unprivileged';
+    } else {
+      this.containersNote = `privileged: ${ids.why}`;
+      this.log('agent', null, `warning: containers run in the host's user namespace: ${ids.why}`);
+      if (closed) this.log('agent', null, `warning: ${closed} is not traversable by others; nginx workers cannot buffer large requests under ${p.nginx}`);
+    }
     if (!this.config.headquarters) throw new Error('no headquarters: give --headquarters URL or set STARPHLEET_HEADQUARTERS');
     parseGitUrl(this.config.headquarters);
 
@@ -178,7 +201,7 @@ export class Agent implements Ship {
       writeFileSync(p.bridgeMark, `${this.config.bridge} ${this.config.subnet}\n`);
       this.bridgeCreatedNow = true;
     }
-    await ensureBase(p, assets().lxc, this.config.base, (l) => this.log('agent', null, l));
+    await ensureBase(p, assets().lxc, this.config.base, this.containerIds, (l) => this.log('agent', null, l));
     // A build the previous agent did not finish (killed mid-build): its work
     // folder, ENV_DIR tmpfs and build container go; the pipeline builds it again.
     for (const what of await cleanBuildLeftovers(p, assets().sh)) this.log('agent', null, `removed ${what} left by an unfinished build`);
@@ -287,6 +310,7 @@ export class Agent implements Ship {
       },
     });
     doc.ship.secretsError = this.shipState.secretsError ?? null;
+    doc.ship.containers = this.containersNote;
     return doc;
   }
 }

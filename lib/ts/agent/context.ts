@@ -5,6 +5,7 @@
 import type { ShipConfig } from '../core/config.js';
 import type { Logger } from '../core/log.js';
 import type { ShipPaths } from '../core/paths.js';
+import type { ContainerIds } from '../container/idmap.js';
 import type { Subnet } from '../container/network.js';
 import type { LogFollower } from '../logs/follow.js';
 import type { ShipSecrets } from '../secrets/store.js';
@@ -17,6 +18,8 @@ export interface AgentContext {
   readonly subnet: Subnet;
   readonly secrets: ShipSecrets;
   readonly follower: LogFollower;
+  /** The host ids containers run as (a user namespace's, or the host's own). */
+  readonly containerIds: ContainerIds;
   /** The last healthcheck result of each container, for `status`. */
   readonly healthSeen: Map<string, HealthSeen>;
   state(): ShipState;

@@ -9,7 +9,7 @@ import { containerNameFor } from '../core/service-names.js';
 import { ensureSlug, pruneSlugs, readSlug, type BuildContext } from '../build/build.js';
 import { ensureBase, exitStatus, prepareAppContainer, startSupervised, stopContainer } from '../container/container.js';
 import { describeExit } from '../container/exit-reason.js';
-import { allocateIp, macForIp } from '../container/network.js';
+import { allocateIp, buildIp, macForIp } from '../container/network.js';
 import { waitHealthy } from '../health/healthcheck.js';
 import { containerListenHint } from '../health/listen-hint.js';
 import type { Orders } from '../hq/orders.js';
@@ -26,11 +26,16 @@ const KEEP_SLUGS = Number(process.env.STARPHLEET_KEEP_SLUGS ?? 5) || 5;
 
 export class Deployer {
   private readonly baseBuilds = new Map<string, Promise<unknown>>();
-  private freeSlots: number;
-  private readonly waiting: Array<() => void> = [];
+  /** Free build slots; slot k builds at buildIp(subnet, k). */
+  private readonly freeSlots: number[];
+  private readonly waiting: Array<(slot: number) => void> = [];
+  readonly buildSlots: number;
 
   constructor(private readonly ctx: AgentContext, buildSlots: number) {
-    this.freeSlots = Math.max(1, buildSlots);
+    // At most half the subnet's hosts build; the rest serve.
+    const hosts = 2 ** (32 - ctx.subnet.prefix) - 3;
+    this.buildSlots = Math.max(1, Math.min(buildSlots, Math.floor(hosts / 2)));
+    this.freeSlots = Array.from({ length: this.buildSlots }, (_, i) => i);
   }
 
   async deploy(s: ServiceRecord, orders: Orders, commit: string, version: PendingVersion): Promise<void> {
@@ -46,19 +51,19 @@ export class Deployer {
       // A base not built yet (the first STARPHLEET_BASE=debian service) is
       // built outside the build slots, so other services' builds go on meanwhile.
       if (!slug) await this.baseOnce(base, s.path);
-      slug ??= await this.withBuildSlot(() => {
+      slug ??= await this.withBuildSlot((slot) => {
         advance(version, 'build');
         ctx.log('build', s.path, `building ${orders.autodeploy.url} at ${commit.slice(0, 12)}`);
         // The build sees the same values as the app: orders exports, then phleet secrets (ENV_DIR, on a tmpfs).
         const buildEnv: Record<string, string | Buffer> = { ...orders.env, ...ctx.secrets.values(), PORT: String(orders.port) };
-        return ensureSlug(this.buildContext(), s.id, commit, base, buildEnv, (line) => ctx.log('build', s.path, line));
+        return ensureSlug(this.buildContext(slot), s.id, commit, base, buildEnv, (line) => ctx.log('build', s.path, line));
       });
       // The secrets are read before the container exists: none readable, no start.
       const secretLines = ctx.secretLines();
 
       state.seq += 1;
       const name = containerNameFor(s.id, commit, state.seq);
-      const ip = allocateIp(ctx.subnet, Object.values(state.containers).map((c) => c.ip));
+      const ip = allocateIp(ctx.subnet, Object.values(state.containers).map((c) => c.ip), this.buildSlots);
       container = {
         name, servicePath: s.path, serviceId: s.id, commit, ordersHash: orders.hash, base, ip, port: orders.port,
         state: version.state, createdAt: new Date().toISOString(), restarts: 0, secretsVersion,
@@ -76,7 +81,7 @@ export class Deployer {
           upScript: ctx.config.containerTraffic === 'isolated' ? `${assets().sh}/veth-isolate` : undefined,
         },
         memory: orders.env.MEMORY_LIMIT || ctx.config.memoryLimit, pids: ctx.config.pidsLimit,
-        containerShDir: assets().shContainer, lxcDir: assets().lxc,
+        containerShDir: assets().shContainer, lxcDir: assets().lxc, ids: ctx.containerIds,
       });
       await runOrThrow('ip', ['neigh', 'flush', 'to', ip, 'dev', ctx.config.bridge]).catch(() => undefined);
       removeContainerLog(ctx.paths, name); // an old container's, same name (seq restarts after ship down)
@@ -150,11 +155,18 @@ export class Deployer {
     }
   }
 
-  private buildContext(): BuildContext {
+  private buildContext(slot: number): BuildContext {
     const ctx = this.ctx;
+    const ip = buildIp(ctx.subnet, slot);
     return {
       paths: ctx.paths, shDir: assets().sh, containerShDir: assets().shContainer, lxcDir: assets().lxc, buildpacksDir: assets().buildpacks,
       memory: ctx.config.memoryLimit, pids: ctx.config.pidsLimit, timeoutSeconds: ctx.config.buildTimeoutSeconds,
+      ids: ctx.containerIds,
+      net: {
+        bridge: ctx.config.bridge, ip, prefix: ctx.subnet.prefix, gateway: ctx.subnet.gateway, mac: macForIp(ip),
+        upScript: `${assets().sh}/veth-isolate`,
+      },
+      subnet: ctx.config.subnet,
     };
   }
 
@@ -162,22 +174,22 @@ export class Deployer {
   private baseOnce(base: string, servicePath: string): Promise<unknown> {
     let building = this.baseBuilds.get(base);
     if (!building) {
-      building = ensureBase(this.ctx.paths, assets().lxc, base, (l) => this.ctx.log('build', servicePath, l))
+      building = ensureBase(this.ctx.paths, assets().lxc, base, this.ctx.containerIds, (l) => this.ctx.log('build', servicePath, l))
         .finally(() => this.baseBuilds.delete(base));
       this.baseBuilds.set(base, building);
     }
     return building;
   }
 
-  private async withBuildSlot<T>(fn: () => Promise<T>): Promise<T> {
-    if (this.freeSlots === 0) await new Promise<void>((r) => this.waiting.push(r));
-    else this.freeSlots -= 1;
+  private async withBuildSlot<T>(fn: (slot: number) => Promise<T>): Promise<T> {
+    const free = this.freeSlots.shift();
+    const slot = free ?? await new Promise<number>((r) => this.waiting.push(r));
     try {
-      return await fn();
+      return await fn(slot);
     } finally {
       const next = this.waiting.shift();
-      if (next) next();
-      else this.freeSlots += 1;
+      if (next) next(slot);
+      else this.freeSlots.push(slot);
     }
   }
 

@@ -65,6 +65,8 @@ export interface ShipStatus {
     admirals?: { user: string; keys: unknown[]; errors: string[] };
     sshKey?: string | null;
     secretsError?: string | null;
+    /** How containers are isolated: "unprivileged (host uids N–M)" or "privileged: why". */
+    containers?: string;
   };
   services: ServiceStatus[];
 }
@@ -168,6 +170,7 @@ export function formatStatus(status: ShipStatus): string {
   lines.push(`ship ${status.ship.root}  headquarters ${status.ship.headquarters ?? '-'} @ ${hq}${status.ship.hqError ? `  ERROR ${status.ship.hqError}` : ''}${status.ship.hqRetry ? ` (${status.ship.hqRetry})` : ''}`);
   for (const e of status.ship.admirals?.errors ?? []) lines.push(`admirals ERROR ${e}`);
   if (status.ship.secretsError) lines.push(`secrets ERROR ${status.ship.secretsError}`);
+  if (status.ship.containers?.startsWith('privileged')) lines.push(`containers WARNING ${status.ship.containers}`);
   const rows = status.services.map((s) => [
     s.path,
     s.state,

@@ -2,9 +2,11 @@
 // command), in a one-shot build container. A slug is kept per commit, so a
 // change of orders or a rollback to a built commit never rebuilds.
 import { randomBytes } from 'node:crypto';
-import { chownSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { APP_UID, destroyContainer, prepareBuildContainer } from '../container/container.js';
+import { destroyContainer, prepareBuildContainer } from '../container/container.js';
+import type { ContainerIds } from '../container/idmap.js';
+import type { ContainerNet } from '../container/lxc-config.js';
 import { CappedLog } from '../logs/capped-file.js';
 import type { ShipPaths } from '../core/paths.js';
 import { otherProcessesNotice, webCommand } from './release.js';
@@ -19,6 +21,9 @@ export interface SlugMeta {
   builtAt: string;
 }
 
+/** How much of one build's output goes to the log stream; the rest is in the build log only. */
+const STREAMED_BYTES = 1024 * 1024;
+
 export interface BuildContext {
   paths: ShipPaths;
   shDir: string;          // host scripts (build-run, git-export)
@@ -28,6 +33,9 @@ export interface BuildContext {
   memory: string;
   pids: number;
   timeoutSeconds: number;  // the whole build; its container (and all it started) is stopped then
+  ids: ContainerIds;       // host ids of the build container's root and app user
+  net: ContainerNet;       // the build slot's address on the ship's bridge
+  subnet: string;          // the ship's subnet (a build reaches what is outside it, through NAT)
 }
 
 export function slugMetaPath(paths: ShipPaths, serviceId: string, commit: string): string {
@@ -49,8 +57,8 @@ export function parseBuildLogName(file: string): { serviceId: string; commit8: s
   return m ? { serviceId: m[1], commit8: m[2] } : null;
 }
 
-function chownTree(dir: string): Promise<unknown> {
-  return runOrThrow('chown', ['-R', `${APP_UID}:${APP_UID}`, dir]);
+function chownTree(dir: string, uid: number): Promise<unknown> {
+  return runOrThrow('chown', ['-R', '--no-dereference', `${uid}:${uid}`, dir]);
 }
 
 /** Return the slug for commit, building it first if the ship does not have it. */
@@ -72,11 +80,24 @@ export async function ensureSlug(
   mkdirSync(ctx.paths.logs, { recursive: true });
   rmSync(logFile, { force: true });
   const log = new CappedLog(logFile);
+  // The log stream (and the agent's sink) gets the first STREAMED_BYTES of a
+  // build's output; the build log on disk keeps its capped tail.
+  let streamed = 0;
   const say = (line: string): void => { log.write(`${line}\n`); onLine(line); };
+  const sayBuilt = (line: string): void => {
+    log.write(`${line}\n`);
+    if (streamed > STREAMED_BYTES) return;
+    streamed += line.length + 1;
+    onLine(streamed > STREAMED_BYTES ? `(more output than ${STREAMED_BYTES >> 20} MiB: the rest is in ${logFile} only)` : line);
+  };
   let envMounted = false;
+  let netOpen = false;
+  const { ids } = ctx;
 
   try {
-    mkdirSync(work, { recursive: true });
+    mkdirSync(work, { recursive: true, mode: 0o700 });
+    // The build container's root sets up its mounts from here.
+    chownSync(work, ids.root, ids.root);
     await runOrThrow(`${ctx.shDir}/git-export`, [ctx.paths.repo(serviceId), commit, app]);
     mkdirSync(meta);
     mkdirSync(envDir, { mode: 0o750 });
@@ -87,21 +108,25 @@ export async function ensureSlug(
     for (const [k, v] of Object.entries(buildEnv)) {
       if (/^[A-Za-z_][A-Za-z0-9_]*$/.test(k)) writeFileSync(join(envDir, k), v, { mode: 0o640 });
     }
-    mkdirSync(cache, { recursive: true });
-    await chownTree(app);
-    await chownTree(meta);
-    await chownTree(cache);
-    chownSync(envDir, 0, APP_UID);
-    await runOrThrow('chgrp', ['-R', String(APP_UID), envDir]);
+    mkdirSync(cache, { recursive: true, mode: 0o700 });
+    await chownTree(app, ids.app);
+    await chownTree(meta, ids.app);
+    await chownTree(cache, ids.app);
+    chmodSync(cache, 0o700);
+    chownSync(envDir, ids.root, ids.app);
+    await runOrThrow('chown', ['-R', `${ids.root}:${ids.app}`, envDir]);
 
     say(`-----> Building ${serviceId} at ${commit.slice(0, 12)}`);
     await prepareBuildContainer(ctx.paths, {
       name, base, buildId: id, buildDir: app, cacheDir: cache, envDir, metaDir: meta,
       memory: ctx.memory, pids: ctx.pids, containerShDir: ctx.containerShDir, buildpacksDir: ctx.buildpacksDir, lxcDir: ctx.lxcDir,
+      ids, net: ctx.net,
     }, say);
+    await runOrThrow(`${ctx.shDir}/build-net`, ['open', ctx.net.bridge, ctx.subnet, ctx.net.ip]);
+    netOpen = true;
     const result = await runScript(`${ctx.shDir}/build-run`, [ctx.paths.lxcpath, name, id, `starphleet-${base}`], {
       timeoutSeconds: ctx.timeoutSeconds,
-      onLine: (line) => say(line),
+      onLine: sayBuilt,
       maxOutputBytes: 64 * 1024, // the whole output is in the build log; this is for the error line
     });
     if (result.code !== 0) {
@@ -125,10 +150,12 @@ export async function ensureSlug(
     };
     const slugDir = ctx.paths.slug(serviceId, commit);
     rmSync(slugDir, { recursive: true, force: true });
-    mkdirSync(dirname(slugDir), { recursive: true });
-    mkdirSync(slugDir);
+    mkdirSync(dirname(slugDir), { recursive: true, mode: 0o711 });
+    // The app containers' root mounts the slug; nobody else on the host reads it.
+    mkdirSync(slugDir, { mode: 0o700 });
+    chownSync(slugDir, ids.app, ids.app);
     renameSync(app, join(slugDir, 'app'));
-    writeFileSync(slugMetaPath(ctx.paths, serviceId, commit), JSON.stringify(slugMeta, null, 2) + '\n');
+    writeFileSync(slugMetaPath(ctx.paths, serviceId, commit), JSON.stringify(slugMeta, null, 2) + '\n', { mode: 0o600 });
     say(`-----> Slug ready: web: ${web}`);
     return slugMeta;
   } catch (err) {
@@ -136,6 +163,7 @@ export async function ensureSlug(
     throw err;
   } finally {
     await destroyContainer(ctx.paths, ctx.shDir, name).catch(() => undefined);
+    if (netOpen) await runOrThrow(`${ctx.shDir}/build-net`, ['close', ctx.net.bridge, ctx.subnet, ctx.net.ip]).catch((e: Error) => say(`!     ${e.message}`));
     if (envMounted) {
       await runOrThrow('umount', [envDir]).catch(() => runOrThrow('umount', ['-l', envDir])).catch((e: Error) => say(`!     ${e.message}`));
     }

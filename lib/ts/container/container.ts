@@ -3,7 +3,7 @@
 // lxc-config.ts; the Unix work is lib/sh/container-*.
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chownSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   bindMount, cgroupLimits, overlayMount, renderContainerConfig,
@@ -13,24 +13,45 @@ import type { ShipPaths } from '../core/paths.js';
 import { runOrThrow } from '../core/sh.js';
 import { writeContainerHosts } from './hosts.js';
 import { self } from '../core/self.js';
-
-export const APP_UID = 10000;
+import { ensureBaseOwner } from './base-owner.js';
+import type { ContainerIds } from './idmap.js';
 
 export function cgroupLayout(): { memory: CgroupVersion; pids: CgroupVersion } {
   const v = (controller: string): CgroupVersion => (existsSync(`/sys/fs/cgroup/${controller}/cgroup.procs`) ? 1 : 2);
   return { memory: v('memory'), pids: v('pids') };
 }
 
-/** Make sure a base image exists (building the host-stack base takes well under a second). */
-export async function ensureBase(paths: ShipPaths, lxcDir: string, base: string, onLine?: (l: string) => void): Promise<{ rootfs: string; conf: string }> {
+/**
+ * Make sure a base image exists (building the host-stack base takes well
+ * under a second), owned by the ids its containers run with.
+ */
+export async function ensureBase(paths: ShipPaths, lxcDir: string, base: string, ids: ContainerIds, onLine?: (l: string) => void): Promise<{ rootfs: string; conf: string }> {
   if (!/^(host|debian)$/.test(base)) throw new Error(`unknown container base '${base}' (host or debian)`);
   const dir = paths.base(base);
   const recipe = join(lxcDir, `base-${base}`);
   if (!existsSync(join(dir, 'ready')) || !baseMatchesRecipe(join(dir, 'ready'), recipe)) {
-    mkdirSync(paths.bases, { recursive: true });
+    mkdirSync(paths.bases, { recursive: true, mode: 0o711 });
+    // The recipe works on a tree owned by the host's ids (a reused debootstrap included).
+    if (existsSync(join(dir, 'rootfs'))) ensureBaseOwner(dir, 0);
     await runOrThrow(join(lxcDir, `base-${base}`), [dir], { onLine: onLine ? (l) => onLine(l) : undefined, timeoutSeconds: 1800 });
+    rmSync(join(dir, 'owner'), { force: true });
   }
+  ensureBaseOwner(dir, ids.root);
   return { rootfs: join(dir, 'rootfs'), conf: readFileSync(join(dir, 'base.conf'), 'utf8') };
+}
+
+/** A directory owned by uid:gid with mode, made or fixed. */
+function ownedDir(dir: string, uid: number, gid: number, mode: number): void {
+  mkdirSync(dir, { recursive: true });
+  chownSync(dir, uid, gid);
+  chmodSync(dir, mode);
+}
+
+/** A file only the container's root reads: owned by it, never world-readable. */
+function containerFile(file: string, text: string, ids: ContainerIds, mode = 0o600): void {
+  writeFileSync(file, text, { mode });
+  chownSync(file, ids.root, ids.root);
+  chmodSync(file, mode);
 }
 
 /** A base records the sha256 of the recipe that built it; a new recipe rebuilds it. */
@@ -62,15 +83,29 @@ export interface AppContainerInput {
   pids: number;
   containerShDir: string;         // lib/sh/container, mounted read-only at /starphleet
   lxcDir: string;
+  ids: ContainerIds;
+}
+
+/**
+ * A container's tree (ROOT/containers/NAME) belongs to its root: LXC sets up
+ * the rootfs as that mapped uid. Its overlay's upper dirs are the
+ * container's; the config and lxc.log stay root's.
+ */
+function containerTree(dir: string, ids: ContainerIds): void {
+  ownedDir(dir, ids.root, ids.root, 0o700);
+  ownedDir(join(dir, 'delta'), ids.root, ids.root, 0o755);
 }
 
 export async function prepareAppContainer(paths: ShipPaths, input: AppContainerInput): Promise<void> {
   const dir = paths.container(input.name);
-  const base = await ensureBase(paths, input.lxcDir, input.base);
-  for (const sub of ['delta', 'app-upper', 'app-work', 'env']) mkdirSync(join(dir, sub), { recursive: true });
-  chownSync(join(dir, 'app-upper'), APP_UID, APP_UID);
-  writeFileSync(join(dir, 'env', 'web'), `${input.web}\n`);
-  writeFileSync(join(dir, 'env', 'orders.env'), envFileText(input.env));
+  const { ids } = input;
+  const base = await ensureBase(paths, input.lxcDir, input.base, ids);
+  containerTree(dir, ids);
+  ownedDir(join(dir, 'app-upper'), ids.app, ids.app, 0o755);
+  ownedDir(join(dir, 'app-work'), ids.root, ids.root, 0o700);
+  ownedDir(join(dir, 'env'), ids.root, ids.root, 0o700);
+  containerFile(join(dir, 'env', 'web'), `${input.web}\n`, ids);
+  containerFile(join(dir, 'env', 'orders.env'), envFileText(input.env), ids);
   const config = renderContainerConfig({
     name: input.name,
     kind: 'app',
@@ -79,6 +114,7 @@ export async function prepareAppContainer(paths: ShipPaths, input: AppContainerI
     baseRootfs: base.rootfs,
     baseConf: base.conf,
     net: input.net,
+    idmap: ids.range ?? undefined,
     cgroup: cgroupLimits(input.memory, input.pids, cgroupLayout()),
     mounts: [
       overlayMount(input.slugApp, join(dir, 'app-upper'), join(dir, 'app-work'), 'app'),
@@ -86,9 +122,9 @@ export async function prepareAppContainer(paths: ShipPaths, input: AppContainerI
       bindMount(join(dir, 'env'), 'starphleet-env', true),
     ],
   }, input.lxcDir);
-  writeFileSync(join(dir, 'config'), config);
+  writeFileSync(join(dir, 'config'), config, { mode: 0o600 });
   // Its own name in its /etc/hosts (the hostname lxc-config gives it).
-  writeContainerHosts(dir, base.rootfs, input.name.slice(0, 63), input.net.ip);
+  writeContainerHosts(dir, base.rootfs, input.name.slice(0, 63), input.net.ip, ids.root);
 }
 
 export interface BuildContainerInput {
@@ -104,12 +140,14 @@ export interface BuildContainerInput {
   containerShDir: string;
   buildpacksDir: string;
   lxcDir: string;
+  ids: ContainerIds;
+  net: ContainerNet;   // a port of its own on the ship's bridge (its own loopback, not the host's)
 }
 
 export async function prepareBuildContainer(paths: ShipPaths, input: BuildContainerInput, onLine?: (l: string) => void): Promise<void> {
   const dir = paths.container(input.name);
-  const base = await ensureBase(paths, input.lxcDir, input.base, onLine);
-  mkdirSync(join(dir, 'delta'), { recursive: true });
+  const base = await ensureBase(paths, input.lxcDir, input.base, input.ids, onLine);
+  containerTree(dir, input.ids);
   const config = renderContainerConfig({
     name: input.name,
     kind: 'build',
@@ -117,6 +155,8 @@ export async function prepareBuildContainer(paths: ShipPaths, input: BuildContai
     baseName: input.base,
     baseRootfs: base.rootfs,
     baseConf: base.conf,
+    net: input.net,
+    idmap: input.ids.range ?? undefined,
     cgroup: cgroupLimits(input.memory, input.pids, cgroupLayout()),
     mounts: [
       bindMount(input.buildDir, `tmp/build_${input.buildId}`, false),
@@ -127,7 +167,8 @@ export async function prepareBuildContainer(paths: ShipPaths, input: BuildContai
       bindMount(input.buildpacksDir, 'starphleet-buildpacks', true),
     ],
   }, input.lxcDir);
-  writeFileSync(join(dir, 'config'), config);
+  writeFileSync(join(dir, 'config'), config, { mode: 0o600 });
+  writeContainerHosts(dir, base.rootfs, input.name.slice(0, 63), input.net.ip, input.ids.root);
 }
 
 /**

@@ -3,7 +3,7 @@
 // it binds; Java's getLocalHost(), …) is answered from the file instead of
 // waiting for a DNS server the container cannot reach (10 s with the demo's
 // and tests' `--nat off`).
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chownSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 /** The base's hosts text with "IP HOSTNAME" added (once) for the container. */
@@ -17,13 +17,17 @@ export function hostsWithName(baseHosts: string, hostname: string, ip: string): 
 }
 
 /** Writes the container's /etc/hosts into its overlay's upper dir (DIR/delta). */
-export function writeContainerHosts(containerDir: string, baseRootfs: string, hostname: string, ip: string): void {
+export function writeContainerHosts(containerDir: string, baseRootfs: string, hostname: string, ip: string, owner = 0): void {
   let base = '127.0.0.1 localhost\n';
   try {
     base = readFileSync(join(baseRootfs, 'etc', 'hosts'), 'utf8');
   } catch {
     // a base without /etc/hosts: localhost only
   }
-  mkdirSync(join(containerDir, 'delta', 'etc'), { recursive: true });
-  writeFileSync(join(containerDir, 'delta', 'etc', 'hosts'), hostsWithName(base, hostname, ip), { mode: 0o644 });
+  const etc = join(containerDir, 'delta', 'etc');
+  mkdirSync(etc, { recursive: true });
+  writeFileSync(join(etc, 'hosts'), hostsWithName(base, hostname, ip), { mode: 0o644 });
+  // The container's root owns what is in its overlay's upper dir.
+  chownSync(etc, owner, owner);
+  chownSync(join(etc, 'hosts'), owner, owner);
 }

@@ -17,7 +17,8 @@ export interface ContainerSpec {
   baseName: string;
   baseRootfs: string;
   baseConf: string;       // the base's own lines (lxc/base-*)
-  net?: ContainerNet;     // absent: host network (builds)
+  net?: ContainerNet;     // absent: no network of its own (the host's)
+  idmap?: { first: number; count: number };   // absent: the host's user namespace
   cgroup: Record<string, string>;
   mounts: string[];       // lxc.mount.entry values
 }
@@ -45,14 +46,15 @@ export function bindMount(source: string, target: string, readOnly: boolean, cre
   for (const p of [source, target]) {
     if (/[\s,]/.test(p)) throw new Error(`path not usable in an LXC mount entry: '${p}'`);
   }
-  return `${source} ${target.replace(/^\/+/, '')} none ${readOnly ? 'ro,' : ''}bind,create=${create} 0 0`;
+  // nosuid,nodev: nothing bound in gains privileges or reaches a device.
+  return `${source} ${target.replace(/^\/+/, '')} none ${readOnly ? 'ro,' : ''}bind,nosuid,nodev,create=${create} 0 0`;
 }
 
 export function overlayMount(lower: string, upper: string, work: string, target: string): string {
   for (const p of [lower, upper, work, target]) {
     if (/[\s,:]/.test(p)) throw new Error(`path not usable in an overlay mount: '${p}'`);
   }
-  return `overlay ${target.replace(/^\/+/, '')} overlay lowerdir=${lower},upperdir=${upper},workdir=${work},create=dir 0 0`;
+  return `overlay ${target.replace(/^\/+/, '')} overlay nosuid,nodev,lowerdir=${lower},upperdir=${upper},workdir=${work},create=dir 0 0`;
 }
 
 export function renderContainerConfig(spec: ContainerSpec, lxcDir: string): string {

@@ -30,11 +30,21 @@ export function parseSubnet(cidr: string): Subnet {
   return { base, prefix, gateway: numberToIp(base + 1) };
 }
 
-/** The lowest free host address (gateway and broadcast excluded). */
-export function allocateIp(subnet: Subnet, used: Iterable<string>): string {
+/**
+ * The address of build slot `slot` (0-based): builds take the highest host
+ * addresses, one per slot, so they never meet an app's.
+ */
+export function buildIp(subnet: Subnet, slot: number): string {
+  const size = 2 ** (32 - subnet.prefix);
+  if (slot < 0 || slot >= size - 4) throw new Error(`no address for build slot ${slot} in a /${subnet.prefix}`);
+  return numberToIp(subnet.base + size - 2 - slot);
+}
+
+/** The lowest free host address (gateway, broadcast and the top `reserved` build addresses excluded). */
+export function allocateIp(subnet: Subnet, used: Iterable<string>, reserved = 0): string {
   const taken = new Set(used);
   const size = 2 ** (32 - subnet.prefix);
-  for (let i = 2; i < size - 1; i++) {
+  for (let i = 2; i < size - 1 - reserved; i++) {
     const ip = numberToIp(subnet.base + i);
     if (!taken.has(ip)) return ip;
   }

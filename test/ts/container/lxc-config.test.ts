@@ -12,9 +12,10 @@ t.test('cgroup keys follow the host layout (v1 here, v2 on stock Debian 12)', as
 });
 
 t.test('mount entries refuse paths LXC cannot express', async (t) => {
-  t.equal(bindMount('/srv/x', '/starphleet', true), '/srv/x starphleet none ro,bind,create=dir 0 0');
+  t.equal(bindMount('/srv/x', '/starphleet', true), '/srv/x starphleet none ro,bind,nosuid,nodev,create=dir 0 0');
+  t.equal(bindMount('/srv/y', 'tmp/cache', false), '/srv/y tmp/cache none bind,nosuid,nodev,create=dir 0 0');
   t.throws(() => bindMount('/srv/a b', 'x', true), /not usable/);
-  t.match(overlayMount('/l', '/u', '/w', '/app'), /^overlay app overlay lowerdir=\/l,upperdir=\/u,workdir=\/w/);
+  t.match(overlayMount('/l', '/u', '/w', '/app'), /^overlay app overlay nosuid,nodev,lowerdir=\/l,upperdir=\/u,workdir=\/w/);
 });
 
 t.test('an app container config has the network, limits, mounts and base lines', async (t) => {
@@ -31,9 +32,23 @@ t.test('an app container config has the network, limits, mounts and base lines',
   t.match(conf, 'lxc.mount.entry = /a app none bind 0 0');
   t.match(conf, 'lxc.log.level = WARN');
   t.match(conf, '/usr usr none ro,bind');
-  const build = renderContainerConfig({
+  t.match(conf, 'lxc.rootfs.options = nosuid,nodev');
+  t.notMatch(conf, 'lxc.idmap', 'no range given: the host user namespace');
+  const bare = renderContainerConfig({
     name: 'b', kind: 'build', dir: '/d', baseName: 'host', baseRootfs: '/b', baseConf: '', cgroup: {}, mounts: [],
   }, lxcDir);
-  t.match(build, 'lxc.net.0.type = none');
-  t.notMatch(build, 'veth');
+  t.match(bare, 'lxc.net.0.type = none');
+  t.notMatch(bare, 'veth');
+});
+
+t.test('an unprivileged container maps root and the app user into the ship range', async (t) => {
+  const conf = renderContainerConfig({
+    name: 'b', kind: 'build', dir: '/d', baseName: 'host', baseRootfs: '/b', baseConf: '', cgroup: {}, mounts: [],
+    idmap: { first: 231072, count: 65536 },
+    net: { bridge: 'br', ip: '10.0.3.254', prefix: 24, gateway: '10.0.3.1', mac: '00:16:3e:00:03:fe', upScript: '/s/veth-isolate' },
+  }, lxcDir);
+  t.match(conf, 'lxc.idmap = u 0 231072 65536');
+  t.match(conf, 'lxc.idmap = g 0 231072 65536');
+  t.match(conf, 'app user 241072');
+  t.match(conf, 'lxc.net.0.script.up = /s/veth-isolate');
 });

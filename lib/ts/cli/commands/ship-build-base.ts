@@ -1,6 +1,7 @@
 // `ship build-base`: a container base image under ROOT/bases (host stack, or --debian).
 import { rmSync } from 'node:fs';
 import { ensureBase } from '../../container/container.js';
+import { shipContainerIds } from '../../container/idmap.js';
 import { assets } from '../../core/assets.js';
 import { resolveRoot } from '../../core/config.js';
 import { shipPaths } from '../../core/paths.js';
@@ -11,7 +12,8 @@ export async function shipBuildBase({ flags }: CommandInput): Promise<number> {
   const paths = shipPaths(resolveRoot(flags, process.env));
   const base = flags.debian ? 'debian' : 'host';
   if (flags.rebuild) rmSync(`${paths.base(base)}/ready`, { force: true });
-  const built = await ensureBase(paths, assets().lxc, base, out);
+  // Owned by the ids the ship's containers run as (its subordinate range).
+  const built = await ensureBase(paths, assets().lxc, base, shipContainerIds().ids, out);
   out(`base ${base} ready: ${built.rootfs}`);
   return 0;
 }
