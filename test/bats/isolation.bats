@@ -23,7 +23,8 @@ setup_file() {
   echo "$SILENT_PORT" >"$SP_TMP/silent.port"
   sp_hq_init
   sp_orders api 3000 api
-  sp_orders web 3000 web
+  # A short healthcheck budget: the hold answers 503 for /web after 6 s.
+  sp_orders web 3000 web "export HEALTHCHECK_TIMEOUT=6"
   sp_orders third 3000 third
   sp_commit hq "three services" >/dev/null
   sp_start_ship
@@ -47,6 +48,8 @@ teardown_file() {
   pkill -KILL -f 'sleep 4242' 2>/dev/null || true
   pkill -KILL -f 'sleep 4343' 2>/dev/null || true
   pkill -KILL -f spdaemon4545 2>/dev/null || true
+  for f in "$SP_TMP"/*.listener.pid; do [ -e "$f" ] && kill "$(cat "$f")" 2>/dev/null; done
+  if [ -n "${OUT_NS:-}" ]; then ip netns del "$OUT_NS" 2>/dev/null || true; ip link del "$OUT_VETH" 2>/dev/null || true; fi
   sp_teardown_ship
 }
 
@@ -177,21 +180,39 @@ wait_field() {
   load_finish "$SP_TMP/stop-hq"
 }
 
-@test "a corrupt set.json is reported with its path; a killed app is not started without its secrets and heals once the set is repaired" {
+@test "a flipped byte in set.json: a killed app is not started without its secrets, the hold answers 503 after its budget, a repaired set heals" {
+  export STARPHLEET_HOME="$SP_TMP/home"
+  # A real set: an admiral profile enrolled on this ship, and one secret in it.
+  [ -e "$STARPHLEET_HOME" ] || "$STARPHLEET" init iso --headquarters "file://$SP_REPOS/hq.git" --root "$SP_ROOT" >/dev/null
+  "$STARPHLEET" set ISO_SECRET hush --no-restart >/dev/null
   set_file="$SP_ROOT/secrets/set.json"
-  [ ! -e "$set_file" ] || cp -p "$set_file" "$SP_TMP/set.json.orig"
+  cp -p "$set_file" "$SP_TMP/set.json.orig"
   LOAD_STOP_FILE="$SP_TMP/stop-secrets" load_start 60
   touch "$SP_TMP/set.json.broken"
-  printf '{"version": 3, "entries": {' >"$set_file"
+  # One character in the middle of the longest string (a sealed value) changes.
+  node -e '
+    const fs = require("fs"), f = process.argv[1], text = fs.readFileSync(f, "utf8");
+    const strings = [...text.matchAll(/"([A-Za-z0-9+\/=_-]{40,})"/g)].sort((a, b) => b[1].length - a[1].length);
+    if (!strings.length) throw new Error("no sealed value in " + f);
+    const at = strings[0].index + 1 + Math.floor(strings[0][1].length / 2);
+    fs.writeFileSync(f, text.slice(0, at) + (text[at] === "A" ? "B" : "A") + text.slice(at + 1));
+  ' "$set_file"
+  ! cmp -s "$set_file" "$SP_TMP/set.json.orig"
   kill_app /web
-  wait_field /web s.error "*not restarted: its phleet secrets cannot be read: $set_file: unreadable secret set*" 15
+  wait_field /web s.error "*not restarted: its phleet secrets cannot be read: $set_file: *" 15
   [ "$(status_field /web s.state)" = restarting ]
-  wait_field - d.secretsError "$set_file: unreadable secret set*" 5
+  wait_field - d.secretsError "$set_file: *" 5
+  # A request waits in the hold for /web's healthcheck budget (6 s), then gets a 503.
+  asked_at=$SECONDS
+  run curl -s -o /dev/null -w '%{http_code}' --max-time 30 "http://127.0.0.1:$SP_PORT/web/"
+  echo "# /web answered $output after $((SECONDS - asked_at)) s" >&3
+  [ "$output" = 503 ]
+  [ $((SECONDS - asked_at)) -ge 5 ]
   # Healing goes on for the rest of the ship: /third is still online and answers.
   [ "$(status_field /third s.state)" = online ]
   run curl -s --max-time 2 "http://127.0.0.1:$SP_PORT/third/"
   [[ "$output" == *"third v2"* ]]
-  if [ -e "$SP_TMP/set.json.orig" ]; then cp -p "$SP_TMP/set.json.orig" "$set_file"; else rm -f "$set_file"; fi
+  cp -p "$SP_TMP/set.json.orig" "$set_file"
   rm -f "$SP_TMP/set.json.broken"
   repaired_at=$SECONDS
   run sp_wait_body /web/ "web v1" 20
@@ -322,13 +343,160 @@ wait_field() {
   load_finish "$SP_TMP/stop-bomb"
 }
 
-@test "the ship root keeps what only root reads private: logs, slugs, repos, the HQ snapshot, container trees" {
-  for d in logs slugs repos cache hq builds containers bases run/supervisors; do
+@test "the ship root is private: root-only folders 0700, container folders pass-through only, no file others can read" {
+  for d in logs repos hq run/supervisors secrets; do
     [ "$(stat -c %a "$SP_ROOT/$d")" = 700 ] || { echo "$d is $(stat -c %a "$SP_ROOT/$d")"; return 1; }
   done
+  # What containers (their mapped root) must pass through, nobody else may list.
+  for d in slugs cache builds containers bases; do
+    [ "$(stat -c %a "$SP_ROOT/$d")" = 711 ] || { echo "$d is $(stat -c %a "$SP_ROOT/$d")"; return 1; }
+  done
   [ "$(stat -c %a "$SP_ROOT/dashboard.token")" = 600 ]
-  [ "$(stat -c %a "$SP_ROOT/secrets")" = 700 ]
-  # nobody (who reads orders) sees none of it.
-  run setpriv --reuid=65534 --regid=65534 --clear-groups ls "$SP_ROOT/logs"
+  # The token has no copy anywhere else under the root.
+  token=$(cat "$SP_ROOT/dashboard.token")
+  run grep -rlF -e "$token" "$SP_ROOT" --exclude=dashboard.token
   [ "$status" -ne 0 ]
+  # No file under the root that others can read, but the ship's own scripts
+  # (assets/) and the base images (copies of the host's public /etc files).
+  run find "$SP_ROOT" -xdev \( -path "$SP_ROOT/assets" -o -path "$SP_ROOT/bases" \) -prune -o -type f -perm -o+r -print
+  echo "$output"
+  [ -z "$output" ]
+  # A container's tree and a slug belong to the container's uids, not to others.
+  api=$(status_field /api s.container)
+  api_commit=$(status_field /api s.commit)
+  root_uid=$(ship_field 'd.containers.match(/host uids (\d+)/)[1]')
+  [ "$(stat -c '%u %a' "$SP_ROOT/containers/$api")" = "$root_uid 700" ]
+  [ "$(stat -c '%u %a' "$SP_ROOT/containers/$api/env/orders.env")" = "$root_uid 600" ]
+  [ "$(stat -c '%u %a' "$SP_ROOT"/slugs/*/"$api_commit")" = "$((root_uid + 10000)) 700" ]
+  # nobody (who reads orders) sees none of it.
+  for f in "$SP_ROOT/logs" "$SP_ROOT/containers/$api/env/orders.env" "$SP_ROOT"/slugs/*/"$api_commit"/app/server.js "$SP_ROOT/containers"; do
+    run setpriv --reuid=65534 --regid=65534 --clear-groups ls "$f"
+    [ "$status" -ne 0 ] || { echo "nobody can list $f"; return 1; }
+  done
+}
+
+@test "apps and builds are unprivileged: root inside is a uid of the ship's range, NoNewPrivs 1, no setuid anywhere" {
+  run ship_field d.containers
+  echo "# containers: $output" >&3
+  [[ "$output" == "unprivileged (host uids "* ]]
+  root_uid=$(ship_field 'd.containers.match(/host uids (\d+)/)[1]')
+  grep -qx "root:$root_uid:65536" /etc/subuid
+  grep -qx "root:$root_uid:65536" /etc/subgid
+  sp_repo probe "$REPO_ROOT/test/fixtures/services/probe" >/dev/null
+  sp_orders probe 3000 probe
+  sp_commit hq "a service that reports who it is" >/dev/null
+  run sp_wait_body /probe/ noNewPrivs 90
+  [ "$status" -eq 0 ]
+  app=$output
+  echo "# app: $app" >&3
+  node -e '
+    const [app, root] = [JSON.parse(process.argv[1]), Number(process.argv[2])];
+    const want = { uidMap: `0 ${root} 65536`, gidMap: `0 ${root} 65536`, uid: "10000", noNewPrivs: "1", capEff: "0000000000000000" };
+    for (const [k, v] of Object.entries(want)) if (app[k] !== v) throw new Error(`app ${k} is ${app[k]}, not ${v}`);
+    for (const m of ["rootMount", "usrMount"]) if (!/\bnosuid\b/.test(app[m]) || !/\bnodev\b/.test(app[m])) throw new Error(`${m}: ${app[m]}`);
+  ' "$app" "$root_uid"
+  # The host sees the app as the range's uid 10000 above its root, never 0.
+  name=$(status_field /probe s.container)
+  pid=$(lxc-info -P "$SP_ROOT/containers" -n "$name" -p -H)
+  while child=$(pgrep -P "$pid" | head -n 1) && [ -n "$child" ]; do pid=$child; done
+  [ "$(awk '/^Uid:/ { print $2 }' "/proc/$pid/status")" = "$((root_uid + 10000))" ]
+  # The build ran the same way.
+  build=$(grep -ho 'PROBE identity .*' "$SP_ROOT"/logs/build-probe-*.log | head -n 1)
+  echo "# build: $build" >&3
+  node -e '
+    const [b, root] = [JSON.parse(process.argv[1].replace(/^PROBE identity /, "")), Number(process.argv[2])];
+    if (b.uidMap !== `0 ${root} 65536` || b.uid !== "10000" || b.noNewPrivs !== "1") throw new Error(JSON.stringify(b));
+  ' "$build" "$root_uid"
+}
+
+# listener NAME ADDRESS PORT: a TCP server that answers every connection with
+# "NAME <the peer's address>"; its pid in $SP_TMP/NAME.listener.pid.
+listener() {
+  "${@:4}" node -e '
+    const [name, host, port] = process.argv.slice(1);
+    require("net").createServer((s) => { s.end(`${name} ${s.remoteAddress}\n`); }).listen(Number(port), host);
+  ' "$1" "$2" "$3" &
+  echo $! >"$SP_TMP/$1.listener.pid"
+}
+
+@test "a build reaches an address outside the ship through NAT of its own (--nat off), not the host's loopback nor the host itself" {
+  # "Outside": a namespace this test makes, routed from the host on a /30 of its own.
+  OUT_NS="spout$((RANDOM % 100000))"
+  OUT_VETH="spo${OUT_NS#spout}"
+  local n
+  for n in $(shuf -i 1-250 -n 60); do ip -4 route | grep -q "^10\.215\.$n\." || break; done
+  ip netns add "$OUT_NS"
+  ip link add "$OUT_VETH" type veth peer name "${OUT_VETH}n"
+  ip link set "${OUT_VETH}n" netns "$OUT_NS"
+  ip addr add "10.215.$n.1/30" dev "$OUT_VETH"
+  ip link set "$OUT_VETH" up
+  ip -n "$OUT_NS" link set lo up
+  ip -n "$OUT_NS" addr add "10.215.$n.2/30" dev "${OUT_VETH}n"
+  ip -n "$OUT_NS" link set "${OUT_VETH}n" up
+  ip -n "$OUT_NS" route add default via "10.215.$n.1"
+  gw=${SP_SUBNET%.0/24}.1
+  loop_port=$(sp_free_port)
+  host_port=$(sp_free_port)
+  listener outside "10.215.$n.2" 8080 ip netns exec "$OUT_NS"
+  listener loopback 127.0.0.1 "$loop_port"
+  listener gateway "$gw" "$host_port"
+  sleep 0.5
+  # The host itself reaches all three (so a refusal below is the build's).
+  for target in "10.215.$n.2/8080" "127.0.0.1/$loop_port" "$gw/$host_port"; do
+    timeout 3 bash -c "exec 5<>/dev/tcp/$target" || { echo "the host cannot reach $target"; return 1; }
+  done
+  mkdir -p "$SP_TMP/src-netprobe"
+  cp -a "$REPO_ROOT/test/fixtures/services/probe/." "$SP_TMP/src-netprobe/"
+  printf '{"outside":"10.215.%s.2:8080","loopback":"127.0.0.1:%s","host":"%s:%s"}\n' "$n" "$loop_port" "$gw" "$host_port" >"$SP_TMP/src-netprobe/probe.json"
+  sp_repo netprobe "$SP_TMP/src-netprobe" >/dev/null
+  sp_orders netprobe 3000 netprobe
+  sp_commit hq "a build that probes the network" >/dev/null
+  run sp_wait_body /netprobe/ noNewPrivs 90
+  [ "$status" -eq 0 ]
+  log=$(grep -ho 'PROBE .*' "$SP_ROOT"/logs/build-netprobe-*.log)
+  echo "$log" | sed 's/^/# /' >&3
+  # Outside: reached, and from the host's address (NAT), not the build's.
+  echo "$log" | grep -qx "PROBE outside connected outside 10.215.$n.1"
+  # The host's loopback is the build's own: nothing listens there.
+  echo "$log" | grep -qx "PROBE loopback ECONNREFUSED"
+  # The host on the bridge: dropped.
+  echo "$log" | grep -qx "PROBE host timeout"
+  # Nothing is left open for the build once it is over.
+  run bash -c "{ iptables -S; iptables -t nat -S; } | grep -F 'starphleet-build:$SP_BRIDGE'"
+  [ "$status" -ne 0 ]
+}
+
+# rss_kib PID: resident memory of a process, KiB.
+rss_kib() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"; }
+
+@test "a build printing 400 MB: the agent's memory does not grow with it, the build log is capped on disk, the log stream gets 1 MiB" {
+  agent=$(cat "$SP_TMP/agent.pid")
+  rss_before=$(rss_kib "$agent")
+  sink_before=$(stat -c %s "$SP_TMP/agent.log")
+  mkdir -p "$SP_TMP/src-loud"
+  cp -a "$REPO_ROOT/test/fixtures/services/probe/." "$SP_TMP/src-loud/"
+  node -e '
+    const f = process.argv[1], p = JSON.parse(require("fs").readFileSync(f, "utf8"));
+    p.scripts.postinstall = "head -c 400000000 /dev/zero | tr \"\\\\0\" x | fold -w 1000; echo LOUD-DONE";
+    require("fs").writeFileSync(f, JSON.stringify(p, null, 2));
+  ' "$SP_TMP/src-loud/package.json"
+  sp_repo loud "$SP_TMP/src-loud" >/dev/null
+  LOAD_STOP_FILE="$SP_TMP/stop-loud" load_start 120
+  sp_orders loud 3000 loud
+  sp_commit hq "a build that prints 400 MB" >/dev/null
+  committed_at=$SECONDS
+  run sp_wait_body /loud/ noNewPrivs 180
+  echo "$output" | tail -n 5
+  [ "$status" -eq 0 ]
+  rss_after=$(rss_kib "$agent")
+  sink_after=$(stat -c %s "$SP_TMP/agent.log")
+  logs=("$SP_ROOT"/logs/build-loud-*.log*)
+  on_disk=$(du -cb "${logs[@]}" | tail -n 1 | cut -f1)
+  echo "# live in $((SECONDS - committed_at)) s; agent RSS ${rss_before} KiB before, ${rss_after} KiB after; build log ${on_disk} bytes on disk; agent log +$((sink_after - sink_before)) bytes" >&3
+  [ $((rss_after - rss_before)) -lt 65536 ]
+  [ "$on_disk" -le $((10 * 1024 * 1024 + 4096)) ]
+  grep -q LOUD-DONE "${logs[@]}"
+  [ $((sink_after - sink_before)) -lt $((3 * 1024 * 1024)) ]
+  grep -q 'more output than 1 MiB: the rest is in' "$SP_TMP/agent.log"
+  load_finish "$SP_TMP/stop-loud"
 }

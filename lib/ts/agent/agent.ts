@@ -157,7 +157,14 @@ export class Agent implements Ship {
 
   async start(): Promise<void> {
     const p = this.paths;
-    for (const dir of [p.root, p.run, p.nginx]) mkdirSync(dir, { recursive: true });
+    // Private by default: what the agent and every program it starts (git,
+    // nginx, LXC, the supervisors) create is its owner's only. What nginx's
+    // workers or a container must reach is opened up where it is made.
+    process.umask(0o077);
+    for (const dir of [p.root, p.run, p.nginx]) {
+      mkdirSync(dir, { recursive: true });
+      chmodSync(dir, TRAVERSED);
+    }
     // What only root reads (logs, repos, the HQ snapshot, supervisors) is
     // private. What containers reach (their trees, slugs, build folders,
     // caches, bases) can be passed through but not listed; each tree in it
@@ -177,8 +184,6 @@ export class Agent implements Ship {
     writeFileSync(p.agentPid, `${process.pid}\n`);
     this.ownsRoot = true;
     this.secrets.ensureKey();
-    // nginx workers run unprivileged and must be able to reach ROOT/nginx.
-    chmodSync(p.root, statSync(p.root).mode | 0o011);
     const closed = ancestorsClosedToOthers(p.root);
     const ids = shipContainerIds();
     this.containerIds = ids.ids;

@@ -113,8 +113,9 @@ export async function ensureSlug(
     await chownTree(meta, ids.app);
     await chownTree(cache, ids.app);
     chmodSync(cache, 0o700);
-    chownSync(envDir, ids.root, ids.app);
+    // The build user reads ENV_DIR through its group (the agent's umask is 077).
     await runOrThrow('chown', ['-R', `${ids.root}:${ids.app}`, envDir]);
+    await runOrThrow('chmod', ['-R', 'g+rX', envDir]);
 
     say(`-----> Building ${serviceId} at ${commit.slice(0, 12)}`);
     await prepareBuildContainer(ctx.paths, {
@@ -150,7 +151,8 @@ export async function ensureSlug(
     };
     const slugDir = ctx.paths.slug(serviceId, commit);
     rmSync(slugDir, { recursive: true, force: true });
-    mkdirSync(dirname(slugDir), { recursive: true, mode: 0o711 });
+    mkdirSync(dirname(slugDir), { recursive: true });
+    chmodSync(dirname(slugDir), 0o711);
     // The app containers' root mounts the slug; nobody else on the host reads it.
     mkdirSync(slugDir, { mode: 0o700 });
     chownSync(slugDir, ids.app, ids.app);

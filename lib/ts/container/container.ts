@@ -124,7 +124,7 @@ export async function prepareAppContainer(paths: ShipPaths, input: AppContainerI
   }, input.lxcDir);
   writeFileSync(join(dir, 'config'), config, { mode: 0o600 });
   // Its own name in its /etc/hosts (the hostname lxc-config gives it).
-  writeContainerHosts(dir, base.rootfs, input.name.slice(0, 63), input.net.ip, ids.root);
+  writeContainerHosts(dir, base.rootfs, input.name.slice(0, 63), input.net.ip, ids.root, ids.app);
 }
 
 export interface BuildContainerInput {
@@ -168,7 +168,7 @@ export async function prepareBuildContainer(paths: ShipPaths, input: BuildContai
     ],
   }, input.lxcDir);
   writeFileSync(join(dir, 'config'), config, { mode: 0o600 });
-  writeContainerHosts(dir, base.rootfs, input.name.slice(0, 63), input.net.ip, input.ids.root);
+  writeContainerHosts(dir, base.rootfs, input.name.slice(0, 63), input.net.ip, input.ids.root, input.ids.app);
 }
 
 /**

@@ -3,7 +3,7 @@
 // uid 10000 inside, is first + 10000). The range is root's entry in
 // /etc/subuid and /etc/subgid, so newuidmap lets LXC use it and useradd
 // never hands it to a new user; the ship adds one when root has none.
-import { existsSync, readFileSync, appendFileSync } from 'node:fs';
+import { appendFileSync, chmodSync, existsSync, readFileSync } from 'node:fs';
 
 /** 65536 ids: uid 0–65535 inside, the nobody/nogroup ids included. */
 export const RANGE_COUNT = 65536;
@@ -63,7 +63,8 @@ export function ensureShipRange(files = { subuid: '/etc/subuid', subgid: '/etc/s
   const line = `root:${range.first}:${range.count}\n`;
   for (const file of [files.subuid, files.subgid]) {
     const text = readOrEmpty(file);
-    appendFileSync(file, text === '' || text.endsWith('\n') ? line : `\n${line}`, { mode: 0o644 });
+    appendFileSync(file, text === '' || text.endsWith('\n') ? line : `\n${line}`);
+    if (text === '') chmodSync(file, 0o644);
   }
   return { range, added: true };
 }

@@ -107,6 +107,8 @@ export async function readOrders(ordersFile: string, shDir: string, jailName?: s
       // A root-owned copy: nobody may read it, not write it (0755 dirs, 0644 files).
       chmodSync(copy, 0o755);
       await runOrThrow('cp', ['-a', '--', `${sandbox.snapshot}/.`, copy], { timeoutSeconds: ORDERS_TIME_LIMIT_SECONDS });
+      // The snapshot is root's only; its copy is readable (never writable) by nobody.
+      await runOrThrow('chmod', ['-R', 'a+rX,go-w', '--', copy], { timeoutSeconds: ORDERS_TIME_LIMIT_SECONDS });
       file = join(copy, sandbox.rel);
       asUser.push('setpriv', `--reuid=${ORDERS_UID}`, `--regid=${ORDERS_UID}`, '--clear-groups', '--no-new-privs');
     }

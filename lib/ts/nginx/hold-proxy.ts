@@ -40,7 +40,8 @@ export class HoldProxy {
 
   /** Listen for exactly these services (new ones opened, gone ones closed). */
   async ensure(serviceIds: string[]): Promise<void> {
-    mkdirSync(this.dir, { recursive: true, mode: 0o755 });
+    mkdirSync(this.dir, { recursive: true });
+    chmodSync(this.dir, 0o711); // nginx's unprivileged workers connect to the sockets in it
     const want = new Set(serviceIds);
     for (const [id, server] of this.servers) {
       if (want.has(id)) continue;

@@ -45,10 +45,10 @@ export class ShipSecrets {
     if (!existsSync(this.p.shipKey)) {
       const pair = generateShipKeyPair();
       writePrivate(this.p.shipKey, pair.privatePem);
-      writeFileSync(this.p.shipPub, `${pair.publicRaw}\n`, { mode: 0o644 });
+      writeFileSync(this.p.shipPub, `${pair.publicRaw}\n`, { mode: 0o600 });
     }
     if ((statSync(this.p.shipKey).mode & 0o077) !== 0) chmodSync(this.p.shipKey, 0o600);
-    if (!existsSync(this.p.shipPub)) writeFileSync(this.p.shipPub, `${publicOfPrivate(this.privateKey())}\n`, { mode: 0o644 });
+    if (!existsSync(this.p.shipPub)) writeFileSync(this.p.shipPub, `${publicOfPrivate(this.privateKey())}\n`, { mode: 0o600 });
   }
 
   private privateKey(): string {
