@@ -134,8 +134,8 @@ debian_base() {
   grep -qx 'app:x:10000:' "$HOST_BASE/rootfs/etc/group"
   [ ! -e "$HOST_BASE/rootfs/etc/shadow" ]
   grep -qx 'lxc.mount.entry = /usr usr none ro,bind,nosuid,nodev 0 0' "$HOST_BASE/base.conf"
-  grep -qx 'lxc.mount.entry = /etc/ssl/certs etc/ssl/certs none ro,bind 0 0' "$HOST_BASE/base.conf"
-  grep -qx 'lxc.mount.entry = /etc/alternatives etc/alternatives none ro,bind 0 0' "$HOST_BASE/base.conf"
+  grep -qx 'lxc.mount.entry = /etc/ssl/certs etc/ssl/certs none ro,bind,nosuid,nodev 0 0' "$HOST_BASE/base.conf"
+  grep -qx 'lxc.mount.entry = /etc/alternatives etc/alternatives none ro,bind,nosuid,nodev 0 0' "$HOST_BASE/base.conf"
   [ "$(du -sk "$HOST_BASE/rootfs" | cut -f1)" -lt 1024 ]
 }
 

@@ -49,6 +49,8 @@ teardown() {
   port=$(sp_free_port)
   subnet=$(sp_free_subnet)
   bridge="spt$(printf '%05d' $((RANDOM % 100000)))"
+  # Unprivileged containers must pass through the root's parents.
+  chmod 711 "$TMP_ROOT"
   python3 -c 'import socket,sys,time; s=socket.socket(); s.bind(("0.0.0.0", int(sys.argv[1]))); s.listen(); time.sleep(60)' "$port" &
   blocker=$!
   sleep 0.3
@@ -62,4 +64,17 @@ teardown() {
   [ "$left" = no ]
   [ "$status" -eq 1 ]
   [[ "$output" == *"Address already in use"* ]]
+}
+
+@test "ship run under a folder others cannot pass through: refused in one line naming it, no bridge made" {
+  load helpers/ship
+  [ "$(stat -c %a "$TMP_ROOT")" = 700 ]
+  bridge="spt$(printf '%05d' $((RANDOM % 100000)))"
+  run timeout 60 "$STARPHLEET" ship run --root "$TMP_ROOT/root" --headquarters file:///nonexistent/hq.git \
+    --port "$(sp_free_port)" --bridge "$bridge" --subnet "$(sp_free_subnet)" --nat off
+  echo "$output"
+  [ "$status" -eq 1 ]
+  [[ "$output" == *"$TMP_ROOT is not traversable by others (chmod o+x $TMP_ROOT, or another --root)"* ]]
+  run ip link show "$bridge"
+  [ "$status" -ne 0 ]
 }

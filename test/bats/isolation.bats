@@ -368,9 +368,11 @@ wait_field() {
   root_uid=$(ship_field 'd.containers.match(/host uids (\d+)/)[1]')
   [ "$(stat -c '%u %a' "$SP_ROOT/containers/$api")" = "$root_uid 700" ]
   [ "$(stat -c '%u %a' "$SP_ROOT/containers/$api/env/orders.env")" = "$root_uid 600" ]
-  [ "$(stat -c '%u %a' "$SP_ROOT"/slugs/*/"$api_commit")" = "$((root_uid + 10000)) 700" ]
+  slug="$SP_ROOT/slugs/${api%%--*}/$api_commit"
+  echo "slug $slug: $(stat -c '%u %a' "$slug")"
+  [ "$(stat -c '%u %a' "$slug")" = "$((root_uid + 10000)) 700" ]
   # nobody (who reads orders) sees none of it.
-  for f in "$SP_ROOT/logs" "$SP_ROOT/containers/$api/env/orders.env" "$SP_ROOT"/slugs/*/"$api_commit"/app/server.js "$SP_ROOT/containers"; do
+  for f in "$SP_ROOT/logs" "$SP_ROOT/containers/$api/env/orders.env" "$slug/app/server.js" "$SP_ROOT/containers"; do
     run setpriv --reuid=65534 --regid=65534 --clear-groups ls "$f"
     [ "$status" -ne 0 ] || { echo "nobody can list $f"; return 1; }
   done
@@ -415,7 +417,7 @@ wait_field() {
 listener() {
   "${@:4}" node -e '
     const [name, host, port] = process.argv.slice(1);
-    require("net").createServer((s) => { s.end(`${name} ${s.remoteAddress}\n`); }).listen(Number(port), host);
+    require("net").createServer((s) => { s.on("error", () => {}); s.end(`${name} ${s.remoteAddress}\n`); }).listen(Number(port), host);
   ' "$1" "$2" "$3" &
   echo $! >"$SP_TMP/$1.listener.pid"
 }

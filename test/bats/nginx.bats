@@ -33,6 +33,12 @@ const server = http.createServer((req, res) => {
     res.on('close', () => clearTimeout(later));
     return;
   }
+  // /redirect?to=X, /refresh?to=X, /cookie?path=P: what real apps send back.
+  // (at the end of any path: a STRIP_PREFIX=false service gets the full one).
+  const { pathname, searchParams: q } = new URL(req.url, 'http://x');
+  if (pathname.endsWith('/redirect')) { res.writeHead(302, { location: q.get('to') }); res.end(); return; }
+  if (pathname.endsWith('/refresh')) { res.writeHead(200, { refresh: `0; url=${q.get('to')}` }); res.end(); return; }
+  if (pathname.endsWith('/cookie')) { res.writeHead(200, { 'set-cookie': `k=v; Path=${q.get('path')}; HttpOnly` }); res.end(); return; }
   const hash = crypto.createHash('sha256');
   let length = 0;
   req.on('data', (chunk) => { hash.update(chunk); length += chunk.length; });
@@ -97,7 +103,7 @@ TS
   PORT=$(node -e 'const s = require("net").createServer().listen(0, "127.0.0.1", () => { console.log(s.address().port); s.close(); })')
   export PORT
 
-  render_config 1 "$(routes_json root api flaky)" >"$PREFIX/nginx.conf"
+  render_config 1 "$(routes_json root api flaky full pending)" >"$PREFIX/nginx.conf"
   "$SH/nginx-start" "$PREFIX" "$PREFIX/nginx.conf"
 }
 
@@ -112,16 +118,21 @@ teardown_file() {
 }
 
 # routes_json NAME... : the routes for the named upstreams ("root" at "/",
-# "extra" is a second path served by the root upstream).
+# "extra" is a second path served by the root upstream, "full" one with
+# STRIP_PREFIX=false served by the api upstream, "pending" a path of the HQ
+# with nothing live).
 routes_json() {
-  local name path upstream out=""
+  local name path upstream extra out=""
   for name in "$@"; do
+    extra=""
     case $name in
       root) path=/ upstream=root ;;
       extra) path=/extra upstream=root ;;
+      full) path=/full upstream=api extra=',"stripPrefix":false' ;;
+      pending) out+="${out:+,}{\"path\":\"/pending\",\"serviceId\":\"pending-abc123\",\"upstreams\":[]}"; continue ;;
       *) path="/$name" upstream=$name ;;
     esac
-    out+="${out:+,}{\"path\":\"$path\",\"serviceId\":\"$name-abc123\",\"container\":\"$name-abc123--deadbeef-1\",\"upstreams\":[\"127.0.0.1:$(cat "$T/$upstream.port")\"]}"
+    out+="${out:+,}{\"path\":\"$path\",\"serviceId\":\"$name-abc123\",\"container\":\"$name-abc123--deadbeef-1\",\"upstreams\":[\"127.0.0.1:$(cat "$T/$upstream.port")\"]$extra}"
   done
   echo "[$out]"
 }
@@ -175,12 +186,65 @@ header() {
   [ "$(header X-Starphleet-Service)" = / ]
 }
 
-@test "/api reaches the api service as / for GET, with no redirect" {
+@test "GET and HEAD of the bare /api are redirected to /api/ (308, relative, query kept); /api/ reaches the service as /" {
   get /api
+  [ "$status_code" = 308 ]
+  [ "$(header location)" = /api/ ]
+  [ "$(header x-starphleet-service)" = /api ]
+  get '/api?x=1&y=2'
+  [ "$(header location)" = '/api/?x=1&y=2' ]
+  get /api -I -H 'Host: evil.example'
+  [ "$status_code" = 308 ]
+  [ "$(header location)" = /api/ ]
+  get /api/
   [ "$status_code" = 200 ]
   [ "$(field service)" = api ]
-  [ "$(field method)" = GET ]
   [ "$(field url)" = / ]
+}
+
+@test "the app's root in Location and Refresh moves under the mount; under it already, or another host's, stays" {
+  for case in "/lib/ /api/lib/" "/ /api/" "/api/x /api/x" "/api /api" "/apiary /api/apiary" \
+    "http://127.0.0.1:$PORT/posts/3 http://127.0.0.1:$PORT/api/posts/3" \
+    "http://127.0.0.1:$PORT/api/posts/3 http://127.0.0.1:$PORT/api/posts/3" \
+    "https://github.com/login https://github.com/login" "//evil.example/x //evil.example/x"; do
+    read -r to want <<<"$case"
+    get "/api/redirect?to=$(node -p 'encodeURIComponent(process.argv[1])' "$to")"
+    [ "$status_code" = 302 ]
+    [ "$(header location)" = "$want" ] || { echo "Location $to became $(header location), not $want"; return 1; }
+  done
+  get "/api/refresh?to=%2Fnext"
+  [ "$(header refresh)" = "0; url=/api/next" ]
+}
+
+@test "cookie paths at the app's root move under the mount; under it already, they stay" {
+  for case in "/ /api" "/cart /api/cart" "/api/cart /api/cart"; do
+    read -r path want <<<"$case"
+    get "/api/cookie?path=$(node -p 'encodeURIComponent(process.argv[1])' "$path")"
+    [ "$(header set-cookie)" = "k=v; Path=$want; HttpOnly" ] || { echo "Path=$path became: $(header set-cookie)"; return 1; }
+  done
+}
+
+@test "STRIP_PREFIX=false: the full path reaches the service, the bare path too; nothing is redirected or rewritten" {
+  get /full/x?y=1
+  [ "$status_code" = 200 ]
+  [ "$(field url)" = '/full/x?y=1' ]
+  [ "$(field headers.x-forwarded-prefix)" = '<none>' ]
+  get /full
+  [ "$status_code" = 200 ]
+  [ "$(field url)" = /full ]
+  get "/full/redirect?to=%2Flib%2F"
+  [ "$(header location)" = /lib/ ]
+  [ "$(header x-starphleet-service)" = /full ]
+}
+
+@test "a path of the HQ with nothing live answers its own 503 with Retry-After, never the root service's answer" {
+  for path in /pending /pending/ /pending/x?y=1; do
+    get "$path"
+    [ "$status_code" = 503 ]
+    [ "$(header x-starphleet-service)" = /pending ]
+    [ "$(header retry-after)" = 5 ]
+    [ "$(cat "$T/body")" = "service unavailable" ]
+  done
 }
 
 @test "/api POST stays a POST with its body, no 301" {
@@ -275,14 +339,14 @@ header() {
 }
 
 @test "upstream down: 502 still carries both X-Starphleet headers" {
-  get /flaky
+  get /flaky/
   [ "$status_code" = 200 ]
   [ "$(field service)" = flaky ]
   pid=$(cat "$T/flaky.pid")
   kill "$pid"
   for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
   rm -f "$T/flaky.pid"
-  get /flaky
+  get /flaky/
   [ "$status_code" = 502 ]
   [ "$(header X-Starphleet-Service)" = /flaky ]
   [ "$(header X-Starphleet-Container)" = flaky-abc123--deadbeef-1 ]
@@ -293,7 +357,7 @@ header() {
   run "$SH/nginx-start" "$PREFIX" "$PREFIX/nginx.conf"
   [ "$status" -eq 0 ]
   [ "$(cat "$PREFIX/nginx.pid")" = "$before" ]
-  get /api
+  get /api/
   [ "$status_code" = 200 ]
 }
 

@@ -137,6 +137,6 @@ slug_pack() {
   run sp_wait_status "/go +online .*error: build failed" 120
   [ "$status" -eq 0 ]
   [[ "$output" == *"Go module example.com/greet@v1.0.0 must be downloaded"* ]]
-  run curl -s "http://127.0.0.1:$SP_PORT/go"
+  run curl -sL "http://127.0.0.1:$SP_PORT/go"
   [[ "$output" == "Hello from Starphleet (Go go1."* ]]
 }

@@ -12,7 +12,7 @@ import { describeExit } from '../container/exit-reason.js';
 import { allocateIp, buildIp, macForIp } from '../container/network.js';
 import { waitHealthy } from '../health/healthcheck.js';
 import { containerListenHint } from '../health/listen-hint.js';
-import type { Orders } from '../hq/orders.js';
+import { stripsPrefix, type Orders } from '../hq/orders.js';
 import { removeContainerLog } from '../logs/container-logs.js';
 import type { AgentContext } from './context.js';
 import type { PendingVersion } from './service-pipeline.js';
@@ -91,12 +91,19 @@ export class Deployer {
 
       advance(container, 'started');
       ctx.save();
-      const snippet = orders.healthcheck ?? (slug.healthcheck ? slug.healthcheck : '/');
+      // A configured healthcheck must answer 200; without one any answer below
+      // 500 will do. With STRIP_PREFIX=false the app serves under its path.
+      const configured = orders.healthcheck ?? (slug.healthcheck ? slug.healthcheck : undefined);
+      const snippet = configured ?? (stripsPrefix(orders.env) ? '/' : s.path);
       const url = `http://${ip}:${orders.port}${snippet.startsWith('/') ? snippet : `/${snippet}`}`;
       container.healthUrl = url;
+      container.healthRule = configured === undefined ? 'below-500' : '200';
       const started = Date.now();
       await waitHealthy(url, {
         timeoutSeconds: orders.healthcheckTimeoutSeconds,
+        rule: container.healthRule,
+        // An app on 127.0.0.1 or on another port fails in seconds, not at the deadline.
+        misplaced: () => containerListenHint(ctx.paths.lxcpath, name, orders.port, true),
         abort: () => {
           const code = exitStatus(ctx.paths, name);
           return code === null ? null : `the service ${describeExit(code, orders.env.MEMORY_LIMIT || ctx.config.memoryLimit)} before it was healthy`;
@@ -129,7 +136,7 @@ export class Deployer {
       pruneSlugs(ctx.paths, s.id, inUse, KEEP_SLUGS);
     } catch (err) {
       let msg = (err as Error).message;
-      if (container && !switchAttempted && /ECONNREFUSED/.test(msg)) {
+      if (container && !switchAttempted && /ECONNREFUSED/.test(msg) && !msg.startsWith('healthcheck refused:')) {
         // Refused: say what the app listens on instead (127.0.0.1, another port).
         const hint = await containerListenHint(ctx.paths.lxcpath, container.name, container.port).catch(() => null);
         if (hint) msg = `${msg} (${hint})`;

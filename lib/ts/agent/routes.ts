@@ -7,7 +7,8 @@ import { assets } from '../core/assets.js';
 import type { ShipConfig } from '../core/config.js';
 import type { ShipPaths } from '../core/paths.js';
 import type { HoldProxy } from '../nginx/hold-proxy.js';
-import { renderNginxConfig, type NginxRoute } from '../nginx/config.js';
+import { renderNginxConfig, servicePathProblem, type NginxRoute } from '../nginx/config.js';
+import { stripsPrefix } from '../hq/orders.js';
 import { applyNginxConfig, ipv6Available, nginxRunning, startNginx } from '../nginx/reload.js';
 import type { ShipState } from './state.js';
 
@@ -28,14 +29,16 @@ export class RouteSwitch {
     const state = this.state();
     const routes: NginxRoute[] = [];
     for (const s of Object.values(state.services)) {
+      // A path nginx cannot carry stays out (its orders error says why).
+      if (servicePathProblem(s.path) !== null) continue;
       const name = this.switching.get(s.path) ?? s.serving;
       const c = name ? state.containers[name] : undefined;
-      if (c) {
-        routes.push({
-          path: s.path, serviceId: s.id, container: c.name, upstreams: [`${c.ip}:${c.port}`],
-          holdSocket: this.hold.socketPath(s.id),
-        });
-      }
+      const stripPrefix = stripsPrefix(s.orders?.env);
+      // Every path of the HQ is its own service's from the moment it is read:
+      // until something of it is live it answers its own 503.
+      routes.push(c
+        ? { path: s.path, serviceId: s.id, container: c.name, upstreams: [`${c.ip}:${c.port}`], holdSocket: this.hold.socketPath(s.id), stripPrefix }
+        : { path: s.path, serviceId: s.id, upstreams: [], stripPrefix });
     }
     return routes.sort((a, b) => a.path.localeCompare(b.path));
   }
@@ -58,7 +61,7 @@ export class RouteSwitch {
       state.nginxGeneration += 1;
       const generation = state.nginxGeneration;
       const routes = this.routes();
-      await this.hold.ensure(routes.map((r) => r.serviceId));
+      await this.hold.ensure(routes.filter((r) => r.container !== undefined).map((r) => r.serviceId));
       const config = renderNginxConfig({
         listenPort: this.config.httpPort,
         prefix: this.paths.nginx,

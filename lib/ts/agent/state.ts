@@ -3,6 +3,7 @@
 // restarted agent picks up exactly where the last one stopped.
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
+import type { HealthRule } from '../health/healthcheck.js';
 import type { Orders } from '../hq/orders.js';
 import type { VersionState } from './version-states.js';
 
@@ -24,6 +25,7 @@ export interface ContainerRecord {
   lastRestartAt?: string;
   backoff?: number;               // crash-restart backoff level: delay = 2^backoff s, at most 60 s
   healthUrl?: string;             // checked at go-live and every HEALTHCHECK_PULSE after
+  healthRule?: HealthRule;        // 200 (configured), or any answer below 500 (none configured); absent: 200
   answeredSinceRestart?: boolean;
   crash?: string;                 // its last trouble, with its name: "NAME exited with status 7" (status keeps it until a healthy minute after)
   recoveredAt?: string;           // when it answered again after that

@@ -50,7 +50,7 @@ export function healDeps(agent: Ship): HealDeps {
       if (code !== null) return code;
       return supervisorAlive(agent.paths, c.name) ? null : GONE;
     },
-    probe: (c, timeoutMs) => (c.healthUrl ? probe(c.healthUrl, timeoutMs) : Promise.resolve({ ok: true })),
+    probe: (c, timeoutMs) => (c.healthUrl ? probe(c.healthUrl, timeoutMs, c.healthRule ?? '200') : Promise.resolve({ ok: true })),
     describeProbe: (c, r) => describeCheck(c.healthUrl ?? '', r),
     describeExit: (c, code) => (code === GONE ? 'is not running' : describeExit(code, memoryLimit(agent, c))),
     restart: async (c) => {
@@ -96,7 +96,7 @@ export function holdHooks(agent: Ship): HoldHooks {
         const c = s.serving ? agent.state().containers[s.serving] : undefined;
         const up = c && (c.state === 'online' || c.state === 'restarting') && agent.healer.runningAgain(c) && exitStatus(agent.paths, c.name) === null;
         if (c?.healthUrl && up) {
-          const r = await probe(c.healthUrl, 1000);
+          const r = await probe(c.healthUrl, 1000, c.healthRule ?? '200');
           if (r.ok) {
             agent.healer.answered(c);
             return { host: c.ip, port: c.port };

@@ -1,6 +1,8 @@
 // The healthcheck gate: a new container goes into rotation only after
-// http://IP:PORT<snippet> answers 200. Every attempt's outcome is kept, so a
-// failure says what the service last answered (or why it could not connect).
+// http://IP:PORT<snippet> answers 200 (a configured healthcheck), or answers
+// at all below 500 (none configured: an API with no route at / is up once it
+// answers its 404). Every attempt's outcome is kept, so a failure says what
+// the service last answered (or why it could not connect).
 import { request } from 'node:http';
 
 export interface CheckResult {
@@ -10,13 +12,21 @@ export interface CheckResult {
   error?: string;
 }
 
-export function probe(url: string, timeoutMs = 2000): Promise<CheckResult> {
+/** What counts as healthy: exactly 200, or any answer below 500. */
+export type HealthRule = '200' | 'below-500';
+
+export function healthy(status: number | undefined, rule: HealthRule): boolean {
+  if (status === undefined) return false;
+  return rule === '200' ? status === 200 : status < 500;
+}
+
+export function probe(url: string, timeoutMs = 2000, rule: HealthRule = '200'): Promise<CheckResult> {
   return new Promise((resolve) => {
     const req = request(url, { method: 'GET', timeout: timeoutMs, agent: false }, (res) => {
       let body = '';
       res.setEncoding('utf8');
       res.on('data', (c: string) => { if (body.length < 2000) body += c; });
-      res.on('end', () => resolve({ ok: res.statusCode === 200, status: res.statusCode, body: body.slice(0, 200) }));
+      res.on('end', () => resolve({ ok: healthy(res.statusCode, rule), status: res.statusCode, body: body.slice(0, 200) }));
       res.on('error', (err) => resolve({ ok: false, error: err.message }));
     });
     req.on('timeout', () => req.destroy(new Error(`no answer within ${timeoutMs} ms`)));
@@ -41,19 +51,50 @@ export function describeCheck(url: string, r: CheckResult): string {
 export interface GateOptions {
   timeoutSeconds: number;
   intervalMs?: number;
+  rule?: HealthRule;
   /** Stop early (e.g. the container already exited); returns a reason. */
   abort?: () => string | null;
+  /**
+   * Why the app cannot be reached (it listens on 127.0.0.1, or on another
+   * port), asked every 2 s while connections are refused; the gate fails
+   * once the same answer has held for `misplacedSeconds` (default 6).
+   */
+  misplaced?: () => Promise<string | null>;
+  misplacedSeconds?: number;
 }
 
-/** Resolves when the URL answers 200; rejects with the last outcome otherwise. */
+/** Tracks one repeated answer: how long the same non-null value has held. */
+export class Persisting {
+  private value: string | null = null;
+  private since = 0;
+
+  /** Record a reading; returns the value once it has held for ms, else null. */
+  see(value: string | null, now: number, ms: number): string | null {
+    if (value === null || value !== this.value) {
+      this.value = value;
+      this.since = now;
+      return null;
+    }
+    return now - this.since >= ms ? value : null;
+  }
+}
+
+/** Resolves when the URL answers healthy; rejects with the last outcome otherwise. */
 export async function waitHealthy(url: string, opts: GateOptions): Promise<void> {
   const deadline = Date.now() + opts.timeoutSeconds * 1000;
   let last: CheckResult = { ok: false, error: 'not checked yet' };
+  const misplaced = new Persisting();
+  let askedAt = 0;
   for (;;) {
-    last = await probe(url, Math.min(5000, Math.max(500, deadline - Date.now())));
+    last = await probe(url, Math.min(5000, Math.max(500, deadline - Date.now())), opts.rule ?? '200');
     if (last.ok) return;
     const aborted = opts.abort?.();
     if (aborted) throw new Error(`${aborted}; last check: ${describeCheck(url, last)}`);
+    if (opts.misplaced && last.error === 'ECONNREFUSED' && Date.now() - askedAt >= 2000) {
+      askedAt = Date.now();
+      const held = misplaced.see(await opts.misplaced().catch(() => null), askedAt, (opts.misplacedSeconds ?? 6) * 1000);
+      if (held) throw new Error(`healthcheck refused: ${held} (${describeCheck(url, last)})`);
+    }
     if (Date.now() >= deadline) {
       throw new Error(`healthcheck failed after ${opts.timeoutSeconds} s: ${describeCheck(url, last)}`);
     }

@@ -29,14 +29,19 @@ function decodeAddress(hex: string): string {
 
 const LOOPBACK = /^(127\.|::1$)/;
 
-/** One sentence for a refused healthcheck, or null when the sockets do not explain it. */
-export function listenHint(listeners: Listener[], port: number): string | null {
+/**
+ * One sentence for a refused healthcheck, or null when the sockets do not
+ * explain it. `settled`: only what an app still starting would not show
+ * (it listens, but on 127.0.0.1 or on another port), never "nothing listens".
+ */
+export function listenHint(listeners: Listener[], port: number, settled = false): string | null {
   const onPort = listeners.filter((l) => l.port === port);
   if (onPort.length > 0 && onPort.every((l) => LOOPBACK.test(l.address))) {
     return `the app listens on ${onPort[0].address}:${port} only; it must listen on all interfaces (0.0.0.0 or ::) to be reached`;
   }
   if (onPort.length === 0) {
     const others = [...new Set(listeners.map((l) => l.port))].sort((a, b) => a - b);
+    if (settled && others.length === 0) return null;
     return others.length > 0
       ? `the app listens on port ${others.join(', ')}, not on PORT=${port}: it must listen on $PORT`
       : `nothing listens in the container: the app must listen on $PORT (${port})`;
@@ -45,9 +50,9 @@ export function listenHint(listeners: Listener[], port: number): string | null {
 }
 
 /** The hint for a running container (LXC's init pid gives its network namespace). */
-export async function containerListenHint(lxcpath: string, name: string, port: number): Promise<string | null> {
+export async function containerListenHint(lxcpath: string, name: string, port: number, settled = false): Promise<string | null> {
   const pid = (await runOrThrow('lxc-info', ['-P', lxcpath, '-n', name, '-p', '-H'])).trim();
   if (!/^\d+$/.test(pid)) return null;
   const read = (f: string): string => { try { return readFileSync(`/proc/${pid}/net/${f}`, 'utf8'); } catch { return ''; } };
-  return listenHint([...parseListeners(read('tcp')), ...parseListeners(read('tcp6'))], port);
+  return listenHint([...parseListeners(read('tcp')), ...parseListeners(read('tcp6'))], port, settled);
 }

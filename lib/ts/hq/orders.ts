@@ -48,6 +48,10 @@ export function ordersFromEnv(captured: Record<string, string>): Orders {
   if (!/^\d+$/.test(timeoutText) || Number(timeoutText) < 1) {
     throw new Error(`HEALTHCHECK_TIMEOUT must be a whole number of seconds, got '${timeoutText}'`);
   }
+  const strip = env.STRIP_PREFIX;
+  if (strip !== undefined && !/^(true|false|1|0|yes|no|on|off)$/i.test(strip.trim())) {
+    throw new Error(`STRIP_PREFIX must be true or false, got '${strip}'`);
+  }
   const healthcheck = env.HEALTHCHECK;
   const orders = {
     autodeploy: parseGitUrl(target),
@@ -132,4 +136,10 @@ export async function readOrders(ordersFile: string, shDir: string, jailName?: s
     jail?.remove();
     if (copy) rmSync(copy, { recursive: true, force: true });
   }
+}
+
+/** Whether the front door strips the service's path (orders STRIP_PREFIX, default true). */
+export function stripsPrefix(env: Record<string, string> | undefined): boolean {
+  const v = (env?.STRIP_PREFIX ?? '').trim().toLowerCase();
+  return !(v === 'false' || v === '0' || v === 'no' || v === 'off');
 }

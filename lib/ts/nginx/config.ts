@@ -8,11 +8,16 @@ import nunjucks from 'nunjucks';
 export interface NginxRoute {
   path: string;        // "/" or "/api", "/users/admin": no trailing slash
   serviceId: string;   // e.g. "api-1a2b3c" (service-names.ts)
-  container: string;   // the container serving it, sent as X-Starphleet-Container
-  upstreams: string[]; // "10.0.3.10:3000", at least one
+  // The container serving it, sent as X-Starphleet-Container. Absent: the
+  // service is in the HQ but nothing of it is live yet; its path answers 503.
+  container?: string;
+  upstreams: string[]; // "10.0.3.10:3000"; at least one when there is a container
   // The agent's hold socket (hold-proxy.ts): nginx's backup upstream, used
   // only when no container of the service accepts the connection.
   holdSocket?: string;
+  // false (orders STRIP_PREFIX=false): the service gets the full path and
+  // owns its base path: no bare-path redirect, no header rewriting.
+  stripPrefix?: boolean;
 }
 
 export interface NginxInput {
@@ -103,6 +108,14 @@ function validateListenAddress(address: string): void {
 interface RenderedRoute extends NginxRoute {
   upstream: string;
   forwardedPrefix: string;
+  pending: boolean;      // nothing live: 503
+  strip: boolean;
+  pathRegex: string;     // the path with regex metacharacters escaped
+}
+
+/** A service path inside a PCRE (paths hold only letters, digits, / and . _ ~ @ + , = : -). */
+export function pathRegex(path: string): string {
+  return path.replace(/[.+]/g, (c) => `\\${c}`);
 }
 
 /** The template's whole context, defaults filled in, after validation. */
@@ -155,20 +168,25 @@ export function nginxTemplateContext(input: NginxInput): NginxTemplateContext {
     if (!NAME.test(route.serviceId)) {
       throw new Error(`service ${route.path}: service id ${JSON.stringify(route.serviceId)} may only use letters, digits and . _ -`);
     }
-    if (!NAME.test(route.container)) {
+    const pending = route.container === undefined;
+    if (!pending && !NAME.test(route.container ?? '')) {
       throw new Error(`service ${route.path}: container name ${JSON.stringify(route.container)} may only use letters, digits and . _ -`);
     }
-    if (route.upstreams.length === 0) throw new Error(`service ${route.path} has no upstream`);
+    if (!pending && route.upstreams.length === 0) throw new Error(`service ${route.path} has no upstream`);
     route.upstreams.forEach((server) => validateUpstream(server, route.path));
     if (route.holdSocket !== undefined) validateFsPath(`service ${route.path}: hold socket`, route.holdSocket);
+    const strip = route.stripPrefix !== false && route.path !== '/';
     return {
       path: route.path,
       serviceId: route.serviceId,
-      container: route.container,
-      upstreams: [...route.upstreams],
+      container: route.container ?? '',
+      upstreams: pending ? [] : [...route.upstreams],
       holdSocket: route.holdSocket,
       upstream: upstreamName(route.serviceId),
-      forwardedPrefix: route.path === '/' ? '' : route.path,
+      forwardedPrefix: strip ? route.path : '',
+      pending,
+      strip,
+      pathRegex: pathRegex(route.path),
     };
   });
   // Stable output whatever the input order (nginx itself picks the longest

@@ -101,7 +101,7 @@ export class HoldProxy {
     const socket = await this.reach(serviceId, () => res.destroyed || req.destroyed);
     if (!socket) {
       if (!res.headersSent && !res.destroyed) {
-        res.writeHead(503, { 'Content-Type': 'text/plain', Connection: 'close', 'Content-Length': Buffer.byteLength(UNAVAILABLE_BODY) });
+        res.writeHead(503, { 'Content-Type': 'text/plain', 'Retry-After': '5', Connection: 'close', 'Content-Length': Buffer.byteLength(UNAVAILABLE_BODY) });
         res.end(UNAVAILABLE_BODY);
       }
       return;
@@ -134,7 +134,7 @@ export class HoldProxy {
     client.on('error', () => client.destroy());
     const socket = await this.reach(serviceId, () => client.destroyed);
     if (!socket) {
-      if (!client.destroyed) client.end(`HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain\r\nConnection: close\r\nContent-Length: ${Buffer.byteLength(UNAVAILABLE_BODY)}\r\n\r\n${UNAVAILABLE_BODY}`);
+      if (!client.destroyed) client.end(`HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain\r\nRetry-After: 5\r\nConnection: close\r\nContent-Length: ${Buffer.byteLength(UNAVAILABLE_BODY)}\r\n\r\n${UNAVAILABLE_BODY}`);
       return;
     }
     const lines = [`${req.method ?? 'GET'} ${req.url ?? '/'} HTTP/${req.httpVersion}`];

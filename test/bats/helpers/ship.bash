@@ -106,7 +106,8 @@ sp_wait_body() {
   local path=$1 pattern=$2 seconds=${3:-90} deadline body
   deadline=$((SECONDS + seconds))
   while [ "$SECONDS" -lt "$deadline" ]; do
-    body=$(curl -s --max-time 2 "http://127.0.0.1:$SP_PORT$path" || true)
+    # -L: a bare mount path ("/api") is redirected to "/api/" (308).
+    body=$(curl -sL --max-time 2 "http://127.0.0.1:$SP_PORT$path" || true)
     if printf '%s' "$body" | grep -qE "$pattern"; then
       printf '%s\n' "$body"
       return 0

@@ -20,3 +20,9 @@ t.test('listenHint: localhost only, another port, nothing, or nothing to say', a
   t.equal(listenHint([{ address: '0.0.0.0', port: 3000 }], 3000), null, 'listening where it should: no hint');
   t.equal(listenHint([{ address: '127.0.0.1', port: 3000 }, { address: '::', port: 3000 }], 3000), null);
 });
+
+t.test('settled hints: what a still-starting app would not show; never "nothing listens"', async (t) => {
+  t.equal(listenHint([], 3000, true), null, 'nothing listens yet: it may still be starting');
+  t.match(listenHint([{ address: '127.0.0.1', port: 3000 }], 3000, true), /127\.0\.0\.1:3000 only/);
+  t.match(listenHint([{ address: '0.0.0.0', port: 8080 }], 3000, true), /port 8080, not on PORT=3000/);
+});

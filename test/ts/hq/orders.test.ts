@@ -2,7 +2,7 @@ import t from 'tap';
 import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ordersFromEnv, parseEnv0, readOrders } from '../../../lib/ts/hq/orders.js';
+import { ordersFromEnv, parseEnv0, readOrders, stripsPrefix } from '../../../lib/ts/hq/orders.js';
 
 const sh = join(import.meta.dirname, '..', '..', '..', 'lib', 'sh', 'host');
 const dir = mkdtempSync(join(tmpdir(), 'orders-test-'));
@@ -63,4 +63,14 @@ t.test('readOrders: what an orders file prints is not taken for exports (a chang
 
 t.test('readOrders: an orders file saved with Windows line endings says so (not "PORT must be a number, got \'3000\'")', async (t) => {
   await t.rejects(readOrders(ordersFile('crlf', 'export PORT=3000\r\nautodeploy file:///a.git\r\n'), sh), /Windows \(CRLF\) line endings/);
+});
+
+t.test('STRIP_PREFIX: true by default, false/0/no/off keep the full path, anything else is an orders error', async (t) => {
+  t.equal(stripsPrefix(undefined), true);
+  t.equal(stripsPrefix({}), true);
+  t.equal(stripsPrefix({ STRIP_PREFIX: 'true' }), true);
+  for (const v of ['false', 'FALSE', '0', 'no', 'off']) t.equal(stripsPrefix({ STRIP_PREFIX: v }), false, v);
+  const base = { STARPHLEET_AUTODEPLOY: 'https://example.com/app.git' };
+  t.equal(ordersFromEnv({ ...base, STRIP_PREFIX: 'false' }).env.STRIP_PREFIX, 'false');
+  t.throws(() => ordersFromEnv({ ...base, STRIP_PREFIX: 'maybe' }), /STRIP_PREFIX must be true or false, got 'maybe'/);
 });

@@ -1,24 +1,82 @@
 import t from 'tap';
 import { assets } from '../../../lib/ts/core/assets.js';
-import { renderNginxConfig } from '../../../lib/ts/nginx/config.js';
+import { pathRegex, renderNginxConfig, type NginxRoute } from '../../../lib/ts/nginx/config.js';
 
-// "/docs" (exact) tells the service the prefix came without its slash, so a
-// static site can redirect to "/docs/"; "/docs/..." and "/" say nothing (and
-// a client cannot send the header through: proxy_set_header replaces it).
-t.test('X-Starphleet-Bare-Prefix: "1" only in the exact prefix location', async (t) => {
-  const c = renderNginxConfig({
-    listenPort: 8080, prefix: '/var/starphleet/nginx', controlSocket: '/var/starphleet/run/nginx-control.sock', generation: 1,
-    routes: [
-      { path: '/', serviceId: 'root-abc123', container: 'root-abc123--deadbeef-1', upstreams: ['10.0.3.9:8080'] },
-      { path: '/docs', serviceId: 'docs-abc123', container: 'docs-abc123--deadbeef-1', upstreams: ['10.0.3.10:8080'] },
-    ],
-  }, assets().templates);
-  const block = (spec: string): string => {
-    const start = c.indexOf(`location ${spec} {`);
-    t.ok(start >= 0, `location ${spec}`);
-    return c.slice(start, c.indexOf('}', start) + 1);
-  };
-  t.match(block('= /docs'), /proxy_set_header X-Starphleet-Bare-Prefix "1";/);
-  t.match(block('/docs/'), /proxy_set_header X-Starphleet-Bare-Prefix "";/);
-  t.match(block('/'), /proxy_set_header X-Starphleet-Bare-Prefix "";/);
+// The front door keeps an app's URLs intact: the bare mount path, redirects
+// and cookie paths, STRIP_PREFIX=false, and paths with nothing live yet.
+
+const render = (routes: NginxRoute[]): string => renderNginxConfig({
+  listenPort: 8080, prefix: '/var/starphleet/nginx', controlSocket: '/var/starphleet/run/nginx-control.sock', generation: 1, routes,
+}, assets().templates);
+
+const live = (path: string, name: string, extra: Partial<NginxRoute> = {}): NginxRoute => ({
+  path, serviceId: `${name}-abc123`, container: `${name}-abc123--deadbeef-1`, upstreams: ['10.0.3.10:8080'], ...extra,
+});
+
+/** The whole `location SPEC { ... }` block, nested `if` included. */
+function block(c: string, spec: string): string {
+  const start = c.indexOf(`location ${spec} {`);
+  if (start < 0) throw new Error(`no location ${spec}`);
+  let depth = 0;
+  for (let i = c.indexOf('{', start); i < c.length; i++) {
+    if (c[i] === '{') depth += 1;
+    else if (c[i] === '}' && --depth === 0) return c.slice(start, i + 1);
+  }
+  throw new Error(`unbalanced location ${spec}`);
+}
+
+t.test('the bare mount path: GET and HEAD are redirected (308, query kept); other methods reach the service, told it came bare', async (t) => {
+  const c = render([live('/', 'root'), live('/docs', 'docs')]);
+  const bare = block(c, '= /docs');
+  t.match(bare, /if \(\$request_method ~ \^\(GET\|HEAD\)\$\) \{\s*return 308 \/docs\/\$is_args\$args;/);
+  t.match(bare, /proxy_set_header X-Starphleet-Bare-Prefix "1";/);
+  t.match(block(c, '/docs/'), /proxy_set_header X-Starphleet-Bare-Prefix "";/);
+  t.notMatch(block(c, '/docs/'), /return 308/);
+  t.match(block(c, '/'), /proxy_set_header X-Starphleet-Bare-Prefix "";/);
+  t.match(c, /^\s*absolute_redirect off;$/m, 'the redirect is relative: no Host header in it');
+});
+
+t.test('with the prefix stripped, Location, Refresh and cookie paths at the app root move under the mount', async (t) => {
+  const docs = block(render([live('/docs', 'docs')]), '/docs/');
+  t.match(docs, 'proxy_pass http://sp_docs_abc123_');
+  t.match(docs, /proxy_pass http:\/\/\S+\/;/, 'the prefix is stripped');
+  t.match(docs, 'proxy_redirect "~^(https?://[^/]+)?/docs([/?#].*)?$" "$1/docs$2";', 'already under the mount: unchanged (first rule wins)');
+  t.match(docs, 'proxy_redirect http://$http_host/ http://$http_host/docs/;', "the request's own host");
+  t.match(docs, 'proxy_redirect https://$http_host/ https://$http_host/docs/;');
+  t.match(docs, 'proxy_redirect "~^/(?!/)(.*)$" "/docs/$1";', 'root-relative; protocol-relative //host is not');
+  t.match(docs, 'proxy_cookie_path "~^/$" "/docs";', 'the root cookie covers the bare mount too');
+  t.match(docs, 'proxy_cookie_path "~^(?!/docs(?:/|$))/(.*)$" "/docs/$1";');
+  t.notMatch(block(render([live('/', 'root')]), '/'), 'proxy_redirect "', 'the root service keeps its URLs');
+});
+
+t.test('regex metacharacters a path may hold are escaped', async (t) => {
+  t.equal(pathRegex('/a.b/c+d'), '/a\\.b/c\\+d');
+  t.match(block(render([live('/v1.2', 'v12')]), '/v1.2/'), 'proxy_redirect "~^(https?://[^/]+)?/v1\\.2([/?#].*)?$" "$1/v1.2$2";');
+});
+
+t.test('STRIP_PREFIX=false: the full path, no redirect, no rewriting, no X-Forwarded-Prefix', async (t) => {
+  const c = render([live('/next', 'next', { stripPrefix: false })]);
+  for (const spec of ['= /next', '/next/']) {
+    const b = block(c, spec);
+    t.match(b, /proxy_pass http:\/\/sp_next_abc123_[0-9a-f]+;/, `${spec}: URI passed as is`);
+    t.notMatch(b, 'return 308');
+    t.match(b, 'proxy_redirect off;');
+    t.notMatch(b, 'proxy_cookie_path');
+    t.match(b, 'proxy_set_header X-Forwarded-Prefix "";');
+  }
+});
+
+t.test('a path with nothing live answers its own 503, with Retry-After, and has no upstream', async (t) => {
+  const c = render([live('/', 'root'), { path: '/pypi', serviceId: 'pypi-abc123', upstreams: [] }]);
+  for (const spec of ['= /pypi', '/pypi/']) {
+    const b = block(c, spec);
+    t.match(b, 'return 503 "service unavailable\\n";');
+    t.match(b, 'add_header Retry-After 5 always;');
+    t.match(b, 'add_header X-Starphleet-Service "/pypi" always;');
+    t.notMatch(b, 'proxy_pass');
+  }
+  t.notMatch(c, 'upstream sp_pypi_abc123_', 'no upstream block for it');
+  const rootPending = render([{ path: '/', serviceId: 'root-abc123', upstreams: [] }]);
+  t.match(block(rootPending, '/'), 'return 503');
+  t.notMatch(rootPending, 'no service at this path', 'the pending root is the catch-all');
 });

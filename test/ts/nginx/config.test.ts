@@ -32,11 +32,16 @@ const base = (routes: NginxRoute[], extra: Partial<NginxInput> = {}): NginxInput
 const render = (routes: NginxRoute[], extra: Partial<NginxInput> = {}): string =>
   renderNginxConfig(base(routes, extra), templates);
 
-/** The body of the first `location <spec> { ... }` block (locations hold no nested braces). */
+/** The whole first `location <spec> { ... }` block, nested blocks (an `if`) included. */
 function location(config: string, spec: string): string | null {
   const start = config.indexOf(`location ${spec} {`);
   if (start < 0) return null;
-  return config.slice(start, config.indexOf('}', start) + 1);
+  let depth = 0;
+  for (let i = config.indexOf('{', start); i < config.length; i++) {
+    if (config[i] === '{') depth += 1;
+    else if (config[i] === '}' && --depth === 0) return config.slice(start, i + 1);
+  }
+  return null;
 }
 
 /** The public server block's text (everything before the control server). */
