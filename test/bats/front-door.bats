@@ -71,6 +71,11 @@ JSON
   echo '<!doctype html><div id="app"></div><script type="module" src="/src/main.js"></script>' >"$d/index.html"
   echo 'document.getElementById("app").textContent = "vite app";' >"$d/src/main.js"
 
+  for n in shop shopapi; do
+    cp -a "$REPO_ROOT/test/fixtures/services/node-api/." "$(app "$n")/"
+    sed -i "s/api v1/$n v1/" "$SP_TMP/src-$n/server.js"
+  done
+
   d=$(app broken)
   echo '{ "name": "broken", "private": true, "scripts": { "build": "echo broken on purpose; exit 3", "start": "node x.js" } }' >"$d/package.json"
 
@@ -79,7 +84,7 @@ JSON
   echo 'require("http").createServer((q, s) => s.end("x")).listen(Number(process.env.PORT), "127.0.0.1");' >"$d/server.js"
 
   sp_hq_init
-  for n in root files posts hello sse vite broken; do sp_repo "$n" "$SP_TMP/src-$n" >/dev/null; done
+  for n in root files posts hello sse vite broken shop shopapi; do sp_repo "$n" "$SP_TMP/src-$n" >/dev/null; done
   sp_repo local "$SP_TMP/src-local" >/dev/null
   sp_orders . 3000 root
   sp_orders files 3000 files
@@ -88,6 +93,10 @@ JSON
   sp_orders sse 3000 sse
   sp_orders vite 3000 vite "export STRIP_PREFIX=false"
   sp_orders broken 3000 broken
+  sp_orders shop 3000 shop 'export DOMAINS="Shop.test www.shop.test"'
+  sp_orders shop/api 3000 shopapi
+  # Claims a name /shop owns: /zshop sorts later, so it is this one's error.
+  sp_orders zshop 3000 sse 'export DOMAINS="shop.test zshop.test"'
   sp_commit hq "real apps" >/dev/null
   sp_start_ship
   sp_wait_body / "root v1" 120 >/dev/null
@@ -172,4 +181,38 @@ head_of() {
   echo "$output" | grep /local
   [ "$status" -eq 0 ]
   echo "# /local failed $((SECONDS - committed_at)) s after the HQ commit (build included)" >&3
+}
+
+@test "DOMAINS: each name serves its service at / and the ones below it at their relative paths; unknown names get the path tree; a second claim is an error" {
+  run sp_wait_body /shop/api/ "shopapi v1" 180
+  [ "$status" -eq 0 ]
+  run sp_wait_body /shop/ "shop v1" 60
+  [ "$status" -eq 0 ]
+  for host in shop.test www.shop.test SHOP.test; do
+    run curl -s -H "Host: $host" "http://127.0.0.1:$SP_PORT/x?y=1"
+    [[ "$output" == "shop v1 GET /x?y=1 "* ]] || { echo "$host: $output"; return 1; }
+  done
+  run curl -s -H "Host: shop.test" "http://127.0.0.1:$SP_PORT/api/hello"
+  [[ "$output" == "shopapi v1 GET /hello "* ]]
+  run curl -s -D - -o /dev/null -H "Host: shop.test" "http://127.0.0.1:$SP_PORT/api"
+  printf '%s' "$output" | tr -d '\r' | grep -qx 'Location: /api/'
+  # Only what is below /shop is on its host: / there is /shop itself, not the root service.
+  run curl -s -H "Host: shop.test" "http://127.0.0.1:$SP_PORT/files/lib/"
+  [[ "$output" != *"lib index"* ]]
+  # An unknown name, and the ship's address, get the path tree.
+  run curl -s -H "Host: elsewhere.test" "http://127.0.0.1:$SP_PORT/shop/api/"
+  [[ "$output" == "shopapi v1 GET / "* ]]
+  run curl -s -H "Host: elsewhere.test" "http://127.0.0.1:$SP_PORT/"
+  [[ "$output" == "root v1 "* ]]
+  # /zshop keeps the name nobody else has, and says which one it did not get.
+  run curl -s -H "Host: zshop.test" "http://127.0.0.1:$SP_PORT/"
+  [[ "$output" == *EventSource* ]]
+  run "$STARPHLEET" status --root "$SP_ROOT" --json
+  node -e '
+    const d = JSON.parse(process.argv[1]), by = (p) => d.services.find((s) => s.path === p);
+    const shop = by("/shop"), zshop = by("/zshop");
+    if (JSON.stringify(shop.domains) !== JSON.stringify(["shop.test", "www.shop.test"])) throw new Error("shop: " + shop.domains);
+    if (JSON.stringify(zshop.domains) !== JSON.stringify(["zshop.test"])) throw new Error("zshop: " + zshop.domains);
+    if (zshop.error !== "DOMAINS: shop.test is already /shop\u0027s (not routed here)") throw new Error("zshop error: " + zshop.error);
+  ' "$output"
 }

@@ -9,6 +9,7 @@ import type { ShipPaths } from '../core/paths.js';
 import type { HoldProxy } from '../nginx/hold-proxy.js';
 import { renderNginxConfig, servicePathProblem, type NginxRoute } from '../nginx/config.js';
 import { stripsPrefix } from '../hq/orders.js';
+import { ownedDomains, shipDomains } from './domain-claims.js';
 import { applyNginxConfig, ipv6Available, nginxRunning, startNginx } from '../nginx/reload.js';
 import type { ShipState } from './state.js';
 
@@ -28,17 +29,19 @@ export class RouteSwitch {
   routes(): NginxRoute[] {
     const state = this.state();
     const routes: NginxRoute[] = [];
+    const domains = shipDomains(state.services);
     for (const s of Object.values(state.services)) {
       // A path nginx cannot carry stays out (its orders error says why).
       if (servicePathProblem(s.path) !== null) continue;
       const name = this.switching.get(s.path) ?? s.serving;
       const c = name ? state.containers[name] : undefined;
       const stripPrefix = stripsPrefix(s.orders?.env);
+      const owned = ownedDomains(domains, s.path);
       // Every path of the HQ is its own service's from the moment it is read:
       // until something of it is live it answers its own 503.
       routes.push(c
-        ? { path: s.path, serviceId: s.id, container: c.name, upstreams: [`${c.ip}:${c.port}`], holdSocket: this.hold.socketPath(s.id), stripPrefix }
-        : { path: s.path, serviceId: s.id, upstreams: [], stripPrefix });
+        ? { path: s.path, serviceId: s.id, container: c.name, upstreams: [`${c.ip}:${c.port}`], holdSocket: this.hold.socketPath(s.id), stripPrefix, domains: owned }
+        : { path: s.path, serviceId: s.id, upstreams: [], stripPrefix, domains: owned });
     }
     return routes.sort((a, b) => a.path.localeCompare(b.path));
   }

@@ -1,5 +1,6 @@
 // `starphleet status`: the ship's state as a stable JSON document (pure) and
 // as plain text, one line per service.
+import { ownedDomains, shipDomains } from './domain-claims.js';
 import type { ShipConfig } from '../core/config.js';
 import type { ContainerRecord, ShipState } from './state.js';
 import { serviceStateOf, type VersionState } from './version-states.js';
@@ -56,6 +57,7 @@ export interface ServiceStatus {
   servingRepo?: string | null;    // the URL#ref the serving container was built from (may differ from the orders' after a failed change)
   step: string | null;            // what its pipeline is doing now: orders, fetch, deploy (null: idle)
   stepSeconds: number | null;     // how long it has been at that step
+  domains: string[];              // the orders' DOMAINS this service owns (routed to it)
 }
 
 export interface ShipStatus {
@@ -92,6 +94,7 @@ function containerStatus(c: ContainerRecord, live: StatusLive | undefined, now: 
 
 export function statusOf(state: ShipState, config: ShipConfig, live?: StatusLive): ShipStatus {
   const now = live?.now ?? Date.now();
+  const domains = shipDomains(state.services);
   const services = Object.values(state.services)
     .sort((a, b) => a.path.localeCompare(b.path))
     .map((s): ServiceStatus => {
@@ -119,7 +122,7 @@ export function statusOf(state: ShipState, config: ShipConfig, live?: StatusLive
         ip: c?.ip ?? null,
         port: c?.port ?? null,
         restarts: c?.restarts ?? 0,
-        error: s.lastError ?? s.ordersError ?? crashNote(c, now),
+        error: s.lastError ?? s.ordersError ?? domains.conflicts.get(s.path) ?? crashNote(c, now),
         uptimeSeconds: serving?.uptimeSeconds ?? null,
         memoryBytes: serving?.memoryBytes ?? null,
         health: serving?.health ?? null,
@@ -128,6 +131,7 @@ export function statusOf(state: ShipState, config: ShipConfig, live?: StatusLive
         servingRepo: c?.repo ?? null,
         step: pipe?.step ?? null,
         stepSeconds: pipe?.since ? Math.max(0, Math.round((now - pipe.since) / 1000)) : null,
+        domains: ownedDomains(domains, s.path),
       };
     });
   // A service removed from the headquarters is gone from the state, but its
@@ -137,7 +141,7 @@ export function statusOf(state: ShipState, config: ShipConfig, live?: StatusLive
     const cs = containerStatus(c, live, now);
     services.push({
       path: c.servicePath, state: 'draining', repo: null, ref: null, commit: c.commit, servingCommit: null, failedCommit: null,
-      container: c.name, ip: c.ip, port: c.port, restarts: c.restarts, error: null, retry: null,
+      container: c.name, ip: c.ip, port: c.port, restarts: c.restarts, error: null, retry: null, domains: [],
       uptimeSeconds: cs.uptimeSeconds, memoryBytes: cs.memoryBytes, health: cs.health, containers: [cs], step: null, stepSeconds: null,
     });
   }
@@ -182,6 +186,7 @@ export function formatStatus(status: ShipStatus): string {
     s.uptimeSeconds !== null ? `up=${formatSeconds(s.uptimeSeconds)}` : '',
     s.memoryBytes !== null ? `mem=${formatBytes(s.memoryBytes)}` : '',
     s.health ? `health=${s.health.ok ? 'ok' : 'FAIL'}@${s.health.checkedAt.slice(11, 19)}` : '',
+    s.domains.length ? `domains=${s.domains.join(',')}` : '',
     s.restarts ? `restarts=${s.restarts}` : '',
     s.containers.filter((x) => x.name !== s.container && x.state !== 'failed').map((x) => `${x.state}=${x.name}`).join(' '),
     s.failedCommit ? `failed=${s.failedCommit.slice(0, 12)}` : '',

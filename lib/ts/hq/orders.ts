@@ -1,6 +1,7 @@
 // Orders: each HQ `orders` file is sourced by lib/sh/orders-read; what it
 // exported and its `autodeploy` come back as data. Parsing is pure; running
 // the script is the I/O edge at the bottom.
+import { parseDomains } from '../nginx/domains.js';
 import { createHash } from 'node:crypto';
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -52,6 +53,7 @@ export function ordersFromEnv(captured: Record<string, string>): Orders {
   if (strip !== undefined && !/^(true|false|1|0|yes|no|on|off)$/i.test(strip.trim())) {
     throw new Error(`STRIP_PREFIX must be true or false, got '${strip}'`);
   }
+  parseDomains(env.DOMAINS); // a bad host name is this orders file's error
   const healthcheck = env.HEALTHCHECK;
   const orders = {
     autodeploy: parseGitUrl(target),

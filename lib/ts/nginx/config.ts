@@ -4,6 +4,7 @@
 // template; applying the result is lib/ts/nginx.ts.
 import { createHash } from 'node:crypto';
 import nunjucks from 'nunjucks';
+import { pathUnder } from './domains.js';
 
 export interface NginxRoute {
   path: string;        // "/" or "/api", "/users/admin": no trailing slash
@@ -18,6 +19,9 @@ export interface NginxRoute {
   // false (orders STRIP_PREFIX=false): the service gets the full path and
   // owns its base path: no bare-path redirect, no header rewriting.
   stripPrefix?: boolean;
+  // Host names this service owns (orders DOMAINS, conflicts already settled):
+  // each serves it at "/" and the services below it at their relative paths.
+  domains?: string[];
 }
 
 export interface NginxInput {
@@ -107,10 +111,27 @@ function validateListenAddress(address: string): void {
 /** The route as the template sees it. */
 interface RenderedRoute extends NginxRoute {
   upstream: string;
-  forwardedPrefix: string;
   pending: boolean;      // nothing live: 503
+}
+
+/** A route where one server block mounts it: `mount` is its path there. */
+interface Mount extends RenderedRoute {
+  mount: string;         // "/" or "/api": the location's path in this server
+  mountRegex: string;    // the mount with regex metacharacters escaped
   strip: boolean;
-  pathRegex: string;     // the path with regex metacharacters escaped
+  forwardedPrefix: string;
+}
+
+/** One server block: the default (every service at its HQ path), or some domains. */
+interface ServerBlock {
+  names: string[] | null;   // null: the default server
+  mounts: Mount[];
+  hasRoot: boolean;
+}
+
+function mountAt(route: RenderedRoute, mount: string): Mount {
+  const strip = route.stripPrefix !== false && mount !== '/';
+  return { ...route, mount, mountRegex: pathRegex(mount), strip, forwardedPrefix: strip ? mount : '' };
 }
 
 /** A service path inside a PCRE (paths hold only letters, digits, / and . _ ~ @ + , = : -). */
@@ -130,6 +151,7 @@ export interface NginxTemplateContext {
   user: string | null;
   hasRoot: boolean;
   routes: RenderedRoute[];
+  servers: ServerBlock[];
   dashboardSocket: string | null;
 }
 
@@ -175,23 +197,41 @@ export function nginxTemplateContext(input: NginxInput): NginxTemplateContext {
     if (!pending && route.upstreams.length === 0) throw new Error(`service ${route.path} has no upstream`);
     route.upstreams.forEach((server) => validateUpstream(server, route.path));
     if (route.holdSocket !== undefined) validateFsPath(`service ${route.path}: hold socket`, route.holdSocket);
-    const strip = route.stripPrefix !== false && route.path !== '/';
+    const domains = route.domains ?? [];
+    for (const d of domains) {
+      if (!/^[a-z0-9.-]+$/.test(d) || !d.includes('.')) throw new Error(`service ${route.path}: domain ${JSON.stringify(d)} is not a host name`);
+    }
     return {
       path: route.path,
       serviceId: route.serviceId,
       container: route.container ?? '',
       upstreams: pending ? [] : [...route.upstreams],
       holdSocket: route.holdSocket,
+      stripPrefix: route.stripPrefix,
+      domains,
       upstream: upstreamName(route.serviceId),
-      forwardedPrefix: strip ? route.path : '',
       pending,
-      strip,
-      pathRegex: pathRegex(route.path),
     };
   });
   // Stable output whatever the input order (nginx itself picks the longest
   // prefix); paths are unique, so no two compare equal.
   routes.sort((a, b) => (a.path < b.path ? -1 : 1));
+
+  const servers: ServerBlock[] = [{ names: null, mounts: routes.map((r) => mountAt(r, r.path)), hasRoot: paths.has('/') }];
+  const named = new Set<string>();
+  for (const top of routes) {
+    if (!top.domains?.length) continue;
+    for (const d of top.domains) {
+      if (named.has(d)) throw new Error(`domain ${d} is routed twice`);
+      named.add(d);
+    }
+    const mounts: Mount[] = [];
+    for (const r of routes) {
+      const under = pathUnder(top.path, r.path);
+      if (under !== null) mounts.push(mountAt(r, under));
+    }
+    servers.push({ names: [...top.domains].sort(), mounts, hasRoot: true });
+  }
 
   return {
     listenPort: input.listenPort,
@@ -204,6 +244,7 @@ export function nginxTemplateContext(input: NginxInput): NginxTemplateContext {
     user: input.user ?? null,
     hasRoot: paths.has('/'),
     routes,
+    servers,
     dashboardSocket: input.dashboardSocket ?? null,
   };
 }

@@ -80,3 +80,26 @@ t.test('a path with nothing live answers its own 503, with Retry-After, and has 
   t.match(block(rootPending, '/'), 'return 503');
   t.notMatch(rootPending, 'no service at this path', 'the pending root is the catch-all');
 });
+
+t.test('DOMAINS: a server block per owner, it at "/", the services below it at their relative paths', async (t) => {
+  const c = render([
+    live('/', 'root'),
+    live('/shop', 'shop', { domains: ['www.shop.example.com', 'shop.example.com'] }),
+    live('/shop/api', 'shopapi'),
+    live('/other', 'other'),
+  ]);
+  const servers = c.split(/\n  server \{/).slice(1);
+  const named = servers.find((s) => s.includes('server_name shop.example.com www.shop.example.com;'));
+  t.ok(named, 'one server for both names');
+  t.notMatch(named ?? '', 'default_server');
+  t.match(named ?? '', /location \/ \{\s*proxy_pass http:\/\/sp_shop_abc123_[0-9a-f]+;/, 'the owner at /, its URI unchanged');
+  t.match(block(named ?? '', '/api/'), /proxy_pass http:\/\/sp_shopapi_abc123_[0-9a-f]+\/;/, '/shop/api at /api, stripped');
+  t.match(block(named ?? '', '/api/'), 'add_header X-Starphleet-Service "/shop/api" always;', 'the header names the HQ path');
+  t.match(block(named ?? '', '/api/'), 'proxy_redirect "~^/(?!/)(.*)$" "/api/$1";', 'rewritten to where it is mounted on this host');
+  t.notMatch(named ?? '', 'sp_other_abc123', 'services not below it are not on its host');
+  t.notMatch(named ?? '', 'sp_root_abc123');
+  const fallback = servers.find((s) => s.includes('server_name _;'));
+  t.match(fallback ?? '', 'default_server', 'unknown host names get the default tree');
+  t.match(block(fallback ?? '', '/shop/'), /sp_shop_abc123/, 'the path tree stays as it is');
+  t.throws(() => render([live('/a', 'a', { domains: ['x.example.com'] }), live('/b', 'b', { domains: ['x.example.com'] })]), /domain x\.example\.com is routed twice/);
+});
