@@ -16,6 +16,10 @@ import { cleanBuildLeftovers } from '../build/leftovers.js';
 import { containerMemoryBytes } from '../container/cgroup-memory.js';
 import { ensureBase, pidAlive, readPid } from '../container/container.js';
 import { containerIds, shipContainerIds, type ContainerIds } from '../container/idmap.js';
+import type { NginxTls } from '../nginx/config.js';
+import { CertStore, ensureTlsTmpfs } from '../tls/cert-store.js';
+import { CertKeeper } from '../tls/keeper.js';
+import { shipDomains } from './domain-claims.js';
 import { parseSubnet, type Subnet } from '../container/network.js';
 import { Expiring, LOGIN_CODE_MS, serveDashboard } from '../dashboard/server.js';
 import { parseGitUrl } from '../git/resolve.js';
@@ -63,6 +67,8 @@ export class Agent implements Ship {
   readonly healthSeen = new Map<string, HealthSeen>();
   readonly hold: HoldProxy;
   readonly routeSwitch: RouteSwitch;
+  readonly certs: CertStore;
+  readonly certKeeper: CertKeeper;
   readonly drainer: Drainer;
   readonly healer: Healer;
   readonly deployer: Deployer;
@@ -92,7 +98,14 @@ export class Agent implements Ship {
     this.secretReads = new SecretReads(this.secrets, () => this.shipState, log);
     this.healer = new Healer(healDeps(this));
     this.hold = new HoldProxy(this.paths.holdSockets, holdHooks(this));
-    this.routeSwitch = new RouteSwitch(config, this.paths, () => this.shipState, this.hold, () => this.save());
+    this.certs = new CertStore(this.paths, this.secrets);
+    this.routeSwitch = new RouteSwitch(config, this.paths, () => this.shipState, this.hold, () => this.save(), () => this.liveCerts());
+    this.certKeeper = new CertKeeper({
+      config, paths: this.paths, shDir: assets().sh, store: this.certs,
+      wanted: () => [...shipDomains(this.shipState.services).owner.keys()].sort(),
+      changed: () => this.applyRoutes(),
+      log: (line) => this.log('agent', null, line),
+    });
     this.drainer = new Drainer(this, (name) => this.healer.forget(name));
     const slots = Number(process.env.STARPHLEET_BUILDS ?? cpus().length) || 1;
     this.deployer = new Deployer(this, slots);
@@ -210,6 +223,20 @@ export class Agent implements Ship {
     // A build the previous agent did not finish (killed mid-build): its work
     // folder, ENV_DIR tmpfs and build container go; the pipeline builds it again.
     for (const what of await cleanBuildLeftovers(p, assets().sh)) this.log('agent', null, `removed ${what} left by an unfinished build`);
+    // Stored certificates come back to the tmpfs nginx reads (never issued again).
+    mkdirSync(p.acmeWebroot, { recursive: true });
+    chmodSync(p.acmeWebroot, TRAVERSED);
+    if (this.certs.domains().length > 0) {
+      await ensureTlsTmpfs(p);
+      for (const d of this.certs.domains()) {
+        const stored = this.certs.read(d);
+        try {
+          if (stored) this.certs.writeLive(stored);
+        } catch (err) {
+          this.log('agent', null, `certificate for ${d}: ${p.certFile(d)}: ${(err as Error).message}`);
+        }
+      }
+    }
     await reconcile(this);
     this.services.resume();
     removeOrphanLogs(p, new Set(Object.keys(this.shipState.containers)));
@@ -226,8 +253,9 @@ export class Agent implements Ship {
       if (req.cmd === 'logs') logsStream(this.hub, (path) => path in this.shipState.services, req, sock);
       else sock.end(JSON.stringify({ ok: false, error: `'${String(req.cmd)}' cannot stream` }) + '\n');
     }));
-    // Healing runs from here on, whatever the polls do.
+    // Healing runs from here on, whatever the polls do; certificates too.
     this.healer.start();
+    this.certKeeper.start();
     this.log('agent', null, `ship online: http://127.0.0.1:${this.config.httpPort}/ root ${p.root} headquarters ${this.config.headquarters} pulse ${this.config.pulseSeconds}s`);
   }
 
@@ -282,6 +310,7 @@ export class Agent implements Ship {
     this.isStopping = true;
     this.wake?.();
     this.healer.stop();
+    this.certKeeper.stop();
     this.drainer.stop();
     this.services.retireAll();
     for (const s of this.servers) s.close();
@@ -300,6 +329,13 @@ export class Agent implements Ship {
     }
   }
 
+  /** The certificates nginx can load now, for the routes. */
+  private liveCerts(): NginxTls {
+    const certs: NginxTls['certs'] = {};
+    for (const d of this.certs.liveDomains()) certs[d] = this.paths.tlsLive(d);
+    return { httpsPort: this.config.httpsPort, certs };
+  }
+
   // ----------------------------------------------------------------- status
 
   status(): ShipStatus {
@@ -316,6 +352,7 @@ export class Agent implements Ship {
     });
     doc.ship.secretsError = this.shipState.secretsError ?? null;
     doc.ship.containers = this.containersNote;
+    doc.ship.certs = this.certKeeper.status();
     return doc;
   }
 }

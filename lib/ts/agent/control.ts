@@ -47,6 +47,12 @@ export class Controller {
       }
       case 'nudge':
         return this.nudge(req);
+      case 'cert-renew': {
+        const domain = typeof req.domain === 'string' ? req.domain.toLowerCase() : '';
+        await agent.certKeeper.renew(domain);
+        const c = agent.certKeeper.status().find((x) => x.domain === domain);
+        return { ok: true, domain, notAfter: c?.notAfter ?? null };
+      }
       default:
         if (SECRET_COMMANDS.has(req.cmd)) {
           return handleSecretsRequest(agent.secrets, req, {

@@ -7,7 +7,7 @@ import { assets } from '../core/assets.js';
 import type { ShipConfig } from '../core/config.js';
 import type { ShipPaths } from '../core/paths.js';
 import type { HoldProxy } from '../nginx/hold-proxy.js';
-import { renderNginxConfig, servicePathProblem, type NginxRoute } from '../nginx/config.js';
+import { renderNginxConfig, servicePathProblem, type NginxRoute, type NginxTls } from '../nginx/config.js';
 import { stripsPrefix } from '../hq/orders.js';
 import { ownedDomains, shipDomains } from './domain-claims.js';
 import { applyNginxConfig, ipv6Available, nginxRunning, startNginx } from '../nginx/reload.js';
@@ -24,6 +24,7 @@ export class RouteSwitch {
     private readonly state: () => ShipState,
     private readonly hold: HoldProxy,
     private readonly save: () => void,
+    private readonly tls: () => NginxTls,
   ) {}
 
   routes(): NginxRoute[] {
@@ -37,11 +38,12 @@ export class RouteSwitch {
       const c = name ? state.containers[name] : undefined;
       const stripPrefix = stripsPrefix(s.orders?.env);
       const owned = ownedDomains(domains, s.path);
+      const hsts = /^(1|true|yes|on)$/i.test(s.orders?.env.HSTS ?? '');
       // Every path of the HQ is its own service's from the moment it is read:
       // until something of it is live it answers its own 503.
       routes.push(c
-        ? { path: s.path, serviceId: s.id, container: c.name, upstreams: [`${c.ip}:${c.port}`], holdSocket: this.hold.socketPath(s.id), stripPrefix, domains: owned }
-        : { path: s.path, serviceId: s.id, upstreams: [], stripPrefix, domains: owned });
+        ? { path: s.path, serviceId: s.id, container: c.name, upstreams: [`${c.ip}:${c.port}`], holdSocket: this.hold.socketPath(s.id), stripPrefix, domains: owned, hsts }
+        : { path: s.path, serviceId: s.id, upstreams: [], stripPrefix, domains: owned, hsts });
     }
     return routes.sort((a, b) => a.path.localeCompare(b.path));
   }
@@ -74,6 +76,8 @@ export class RouteSwitch {
         workerShutdownTimeoutSeconds: this.workerShutdownSeconds(),
         dashboardSocket: this.paths.dashboardSocket,
         listenAddresses: ipv6Available() ? undefined : ['0.0.0.0'],
+        acmeWebroot: this.paths.acmeWebroot,
+        tls: this.tls(),
       }, assets().templates);
       if (startIfNeeded && !nginxRunning(this.paths.nginx)) {
         writeFileSync(this.paths.nginxConf, config);

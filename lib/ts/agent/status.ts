@@ -1,5 +1,6 @@
 // `starphleet status`: the ship's state as a stable JSON document (pure) and
 // as plain text, one line per service.
+import type { CertStatus } from '../tls/keeper.js';
 import { ownedDomains, shipDomains } from './domain-claims.js';
 import type { ShipConfig } from '../core/config.js';
 import type { ContainerRecord, ShipState } from './state.js';
@@ -69,6 +70,8 @@ export interface ShipStatus {
     secretsError?: string | null;
     /** How containers are isolated: "unprivileged (host uids N–M)" or "privileged: why". */
     containers?: string;
+    /** Every domain's certificate: valid until, being issued, or why not. */
+    certs?: CertStatus[];
   };
   services: ServiceStatus[];
 }
@@ -175,6 +178,10 @@ export function formatStatus(status: ShipStatus): string {
   for (const e of status.ship.admirals?.errors ?? []) lines.push(`admirals ERROR ${e}`);
   if (status.ship.secretsError) lines.push(`secrets ERROR ${status.ship.secretsError}`);
   if (status.ship.containers?.startsWith('privileged')) lines.push(`containers WARNING ${status.ship.containers}`);
+  for (const c of status.ship.certs ?? []) {
+    lines.push(c.error ? `cert ${c.domain} ERROR ${c.error}${c.retryAt ? ` (retry at ${c.retryAt})` : ''}${c.notAfter ? `; serving the one valid until ${c.notAfter}` : ''}`
+      : `cert ${c.domain} ${c.state}${c.notAfter ? ` until ${c.notAfter}` : ''}`);
+  }
   const rows = status.services.map((s) => [
     s.path,
     s.state,

@@ -20,6 +20,7 @@ const SHIP_RUN_OPTIONS: OptionSpec = {
   root: { type: 'string' }, headquarters: { type: 'string' }, port: { type: 'string' }, pulse: { type: 'string' },
   bridge: { type: 'string' }, subnet: { type: 'string' }, nat: { type: 'string' }, base: { type: 'string' },
   memory: { type: 'string' }, admiral: { type: 'string' }, 'known-hosts': { type: 'string' }, 'build-timeout': { type: 'string' },
+  'https-port': { type: 'string' }, 'acme-directory': { type: 'string' }, 'acme-email': { type: 'string' },
 };
 
 const ROOT: OptionSpec = { root: { type: 'string' } };
@@ -51,6 +52,9 @@ export const COMMANDS: readonly Command[] = [
   { name: 'nudge', summary: { section: 'phleet', text: 'poll the headquarters and services now, on every ship' },
     help: PHLEET_HELP.nudge, options: { ...PHLEET_OPTIONS, wait: { type: 'string' } }, noPositionals: true,
     run: (i) => import('./commands/nudge.js').then((m) => m.nudge(i)) },
+  { name: 'cert renew', summary: { section: 'phleet', text: "renew a domain's certificate now (ACME), on every ship that serves it" },
+    help: PHLEET_HELP['cert renew'], options: PHLEET_OPTIONS,
+    run: (i) => import('./commands/cert-renew.js').then((m) => m.certRenew(i)) },
   { name: 'info', summary: { section: 'phleet', text: "the phleet profile; each ship's key, secrets, admirals and privatize key" },
     help: SECRETS_HELP.info, options: { root: { type: 'string' }, phleet: { type: 'string' } }, noPositionals: true,
     run: (i) => import('./commands/info.js').then((m) => m.info(i)) },

@@ -11,6 +11,12 @@ other versions (a new one checking, an old one draining), last error.
 ships: a block per ship (--json: {"phleet", "ships": [{name, target, ok,
 error, status}]}). Exit status 1 when any service is failed or a ship is
 unreachable.`,
+  'cert renew': `usage: starphleet cert renew DOMAIN [--root DIR] [--phleet NAME] [--ship NAME] [--timeout SECONDS]
+
+Orders a new certificate for DOMAIN (a name in some service's DOMAINS) from
+the ship's ACME directory now, and waits for it (at most 180 s). The one
+that serves keeps serving until the new one replaces it; on failure it
+stays, and the reason is printed and shown in \`status\`.`,
   nudge: `usage: starphleet nudge [--wait SECONDS] [--root DIR] [--phleet NAME] [--ship NAME] [--timeout SECONDS]
 
 Polls the headquarters and every service repo now, instead of waiting for the

@@ -2,7 +2,7 @@
 export const SHIP_HELP = {
   'ship run': `usage: starphleet ship run [--headquarters URL] [--port N] [--pulse SECONDS] [--root DIR]
                       [--bridge NAME] [--subnet CIDR] [--nat on|off] [--base host|debian] [--memory SIZE]
-                      [--build-timeout SECONDS]
+                      [--build-timeout SECONDS] [--https-port N] [--acme-directory URL|off] [--acme-email ADDRESS]
 
 Runs the ship agent in the foreground until SIGTERM or SIGINT. Containers and
 nginx keep serving when the agent stops.
@@ -19,7 +19,12 @@ nginx keep serving when the agent stops.
   --build-timeout SECONDS  stop a build after this long, default 900 (STARPHLEET_BUILD_TIMEOUT)
   --admiral NAME      local user for admirals' ssh logins, default admiral (STARPHLEET_ADMIRAL)
   --known-hosts FILE  trust only these ssh host keys for git, default: accept new hosts
-                      and pin them in ROOT/ssh/known_hosts  (STARPHLEET_KNOWN_HOSTS)`,
+                      and pin them in ROOT/ssh/known_hosts  (STARPHLEET_KNOWN_HOSTS)
+  --https-port N      HTTPS port, opened once the ship holds a certificate, default 443 (STARPHLEET_HTTPS_PORT)
+  --acme-directory URL  ACME directory for the DOMAINS' certificates, default Let's Encrypt's;
+                      off: no ACME                            (STARPHLEET_ACME_DIRECTORY)
+  --acme-email ADDRESS  the ACME account's contact            (STARPHLEET_ACME_EMAIL)
+                      STARPHLEET_ACME_CA=FILE: a PEM the ACME client trusts (a private CA)`,
   'ship down': `usage: starphleet ship down [--root DIR]
 
 Stops the ship's agent, nginx and containers, removes the containers and the

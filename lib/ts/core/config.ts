@@ -17,7 +17,13 @@ export interface ShipConfig {
   gitTimeoutSeconds: number;   // one git fetch, connect included
   buildTimeoutSeconds: number; // one build, from its container's start to its slug
   containerTraffic: 'isolated' | 'open'; // may app containers reach each other on the bridge
+  httpsPort: number;                // where HTTPS listens once the ship holds a certificate
+  acmeDirectory: string | null;     // ACME directory URL; null: no ACME (STARPHLEET_ACME_DIRECTORY=off)
+  acmeEmail?: string;
+  acmeCa?: string;                  // a PEM file the ACME client trusts (a private CA: Pebble, step-ca)
 }
+
+export const LETS_ENCRYPT_DIRECTORY = 'https://acme-v02.api.letsencrypt.org/directory';
 
 export const DEFAULT_ROOT = '/var/starphleet';
 
@@ -67,6 +73,24 @@ export function resolveShipConfig(flags: Flags, env: NodeJS.ProcessEnv): ShipCon
     gitTimeoutSeconds: whole('STARPHLEET_GIT_TIMEOUT', pick(undefined, env.STARPHLEET_GIT_TIMEOUT, '30'), 1, 3600),
     buildTimeoutSeconds: whole('build timeout', pick(flags['build-timeout'], env.STARPHLEET_BUILD_TIMEOUT, '900'), 10, 86400),
     ...admiralSettings(flags, env),
+    ...acmeSettings(flags, env),
+  };
+}
+
+function acmeSettings(flags: Flags, env: NodeJS.ProcessEnv): Pick<ShipConfig, 'httpsPort' | 'acmeDirectory' | 'acmeEmail' | 'acmeCa'> {
+  const directory = pick(flags['acme-directory'], env.STARPHLEET_ACME_DIRECTORY, LETS_ENCRYPT_DIRECTORY);
+  if (directory !== 'off' && !/^https:\/\/[^\s/]+(\/\S*)?$/.test(directory)) {
+    throw new UsageError(`--acme-directory must be an https:// URL or off, got '${directory}'`);
+  }
+  const email = pick(flags['acme-email'], env.STARPHLEET_ACME_EMAIL, '') || undefined;
+  if (email !== undefined && !/^[^\s@]+@[^\s@]+$/.test(email)) throw new UsageError(`--acme-email must be an e-mail address, got '${email}'`);
+  const ca = env.STARPHLEET_ACME_CA || undefined;
+  if (ca !== undefined && !ca.startsWith('/')) throw new UsageError(`STARPHLEET_ACME_CA must be an absolute path to a PEM file, got '${ca}'`);
+  return {
+    httpsPort: whole('https port', pick(flags['https-port'], env.STARPHLEET_HTTPS_PORT, '443'), 1, 65535),
+    acmeDirectory: directory === 'off' ? null : directory,
+    acmeEmail: email,
+    acmeCa: ca,
   };
 }
 

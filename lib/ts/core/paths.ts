@@ -53,6 +53,14 @@ export function shipPaths(root: string) {
       admirals: join(root, 'secrets', 'admirals'),
       scratch: join(root, 'secrets', 'tmp'),
     },
+    // Certificates: stored with their keys sealed to the ship key (certs/);
+    // live copies nginx reads, and the ACME client's work, only on a tmpfs (tls/).
+    certs: join(root, 'certs'),
+    certFile: (domain: string) => join(root, 'certs', `${domain}.json`),
+    tls: join(root, 'tls'),
+    tlsLive: (domain: string) => ({ cert: join(root, 'tls', 'live', `${domain}.crt`), key: join(root, 'tls', 'live', `${domain}.key`) }),
+    acmeWork: join(root, 'tls', 'acme'),
+    acmeWebroot: join(root, 'acme'),
     supervisors: join(root, 'run', 'supervisors'),
     supervisorPid: (name: string) => join(root, 'run', 'supervisors', `${name}.pid`),
     supervisorExit: (name: string) => join(root, 'run', 'supervisors', `${name}.exit`),

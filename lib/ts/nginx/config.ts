@@ -22,6 +22,13 @@ export interface NginxRoute {
   // Host names this service owns (orders DOMAINS, conflicts already settled):
   // each serves it at "/" and the services below it at their relative paths.
   domains?: string[];
+  hsts?: boolean;      // orders HSTS=1: Strict-Transport-Security on its HTTPS answers
+}
+
+/** HTTPS: the certificates nginx can load now (files on the ship's tmpfs). */
+export interface NginxTls {
+  httpsPort: number;
+  certs: Record<string, { cert: string; key: string }>;   // domain → live files
 }
 
 export interface NginxInput {
@@ -38,6 +45,9 @@ export interface NginxInput {
   listenAddresses?: string[];
   // The agent's dashboard socket: /starphleet/ is proxied to it (dashboard.ts).
   dashboardSocket?: string;
+  // ACME HTTP-01: /.well-known/acme-challenge/ on every host name, from here.
+  acmeWebroot?: string;
+  tls?: NginxTls;
 }
 
 export const DEFAULT_CLIENT_MAX_BODY_SIZE = '100m';
@@ -122,11 +132,16 @@ interface Mount extends RenderedRoute {
   forwardedPrefix: string;
 }
 
-/** One server block: the default (every service at its HQ path), or some domains. */
+/** One server block: the default (every service at its HQ path), or a domain. */
 interface ServerBlock {
   names: string[] | null;   // null: the default server
   mounts: Mount[];
   hasRoot: boolean;
+  // A domain with a certificate: its HTTP block only redirects (308) to HTTPS
+  // (the challenge path excepted), and an HTTPS block serves it.
+  https: boolean;           // this block listens on the HTTPS port
+  redirect: string | null;  // this HTTP block redirects everything to this origin
+  cert: { cert: string; key: string } | null;
 }
 
 function mountAt(route: RenderedRoute, mount: string): Mount {
@@ -153,6 +168,8 @@ export interface NginxTemplateContext {
   routes: RenderedRoute[];
   servers: ServerBlock[];
   dashboardSocket: string | null;
+  acmeWebroot: string | null;
+  httpsPort: number;
 }
 
 /** Validate the input and fill in defaults; throws one clear Error per problem. */
@@ -209,6 +226,7 @@ export function nginxTemplateContext(input: NginxInput): NginxTemplateContext {
       holdSocket: route.holdSocket,
       stripPrefix: route.stripPrefix,
       domains,
+      hsts: route.hsts === true,
       upstream: upstreamName(route.serviceId),
       pending,
     };
@@ -217,20 +235,31 @@ export function nginxTemplateContext(input: NginxInput): NginxTemplateContext {
   // prefix); paths are unique, so no two compare equal.
   routes.sort((a, b) => (a.path < b.path ? -1 : 1));
 
-  const servers: ServerBlock[] = [{ names: null, mounts: routes.map((r) => mountAt(r, r.path)), hasRoot: paths.has('/') }];
+  if (input.acmeWebroot !== undefined) validateFsPath('ACME webroot', input.acmeWebroot);
+  const httpsPort = input.tls?.httpsPort ?? 443;
+  if (!isPort(httpsPort)) throw new Error(`https port must be 1-65535, got ${httpsPort}`);
+  for (const [d, files] of Object.entries(input.tls?.certs ?? {})) {
+    validateFsPath(`certificate of ${d}`, files.cert);
+    validateFsPath(`key of ${d}`, files.key);
+  }
+  const servers: ServerBlock[] = [{
+    names: null, mounts: routes.map((r) => mountAt(r, r.path)), hasRoot: paths.has('/'), https: false, redirect: null, cert: null,
+  }];
   const named = new Set<string>();
   for (const top of routes) {
-    if (!top.domains?.length) continue;
-    for (const d of top.domains) {
-      if (named.has(d)) throw new Error(`domain ${d} is routed twice`);
-      named.add(d);
-    }
     const mounts: Mount[] = [];
     for (const r of routes) {
       const under = pathUnder(top.path, r.path);
       if (under !== null) mounts.push(mountAt(r, under));
     }
-    servers.push({ names: [...top.domains].sort(), mounts, hasRoot: true });
+    for (const d of [...(top.domains ?? [])].sort()) {
+      if (named.has(d)) throw new Error(`domain ${d} is routed twice`);
+      named.add(d);
+      const cert = input.tls?.certs[d] ?? null;
+      const origin = `https://${d}${httpsPort === 443 ? '' : `:${httpsPort}`}`;
+      servers.push({ names: [d], mounts, hasRoot: true, https: false, redirect: cert ? origin : null, cert: null });
+      if (cert) servers.push({ names: [d], mounts, hasRoot: true, https: true, redirect: null, cert });
+    }
   }
 
   return {
@@ -246,6 +275,8 @@ export function nginxTemplateContext(input: NginxInput): NginxTemplateContext {
     routes,
     servers,
     dashboardSocket: input.dashboardSocket ?? null,
+    acmeWebroot: input.acmeWebroot ?? null,
+    httpsPort,
   };
 }
 

@@ -7,8 +7,8 @@ import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync
 import { join } from 'node:path';
 import { fingerprint, keyId, publicKeyLines, verifyPayload } from './admiral-sign.js';
 import {
-  applyMessage, emptySet, exportLines, generateShipKeyPair, openSet, publicOfPrivate, shipFingerprint,
-  type SecretMessage, type SecretSet, type SignedMessage,
+  applyMessage, emptySet, exportLines, generateShipKeyPair, open, openSet, publicOfPrivate, seal, shipFingerprint,
+  type Sealed, type SecretMessage, type SecretSet, type SignedMessage,
 } from './crypto.js';
 import { shipPaths, type ShipPaths } from '../core/paths.js';
 
@@ -53,6 +53,16 @@ export class ShipSecrets {
 
   private privateKey(): string {
     return readFileSync(this.p.shipKey, 'utf8');
+  }
+
+  /** Seal a value (a certificate's key) to this ship's own key. */
+  sealToShip(value: Buffer, name: string): Sealed {
+    return seal(value, name, this.publicKey());
+  }
+
+  /** Open a value sealed to this ship's key; throws when it was changed or is another ship's. */
+  openForShip(sealed: Sealed, name: string): Buffer {
+    return open(sealed, name, this.privateKey());
   }
 
   publicKey(): string {

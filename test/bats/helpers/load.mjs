@@ -10,8 +10,13 @@
 // arrived is retried once on a fresh connection; such retries are counted
 // in `retried`, and a failure of the retry is an error. nginx closes idle
 // keep-alive connections when a reload retires its old workers.
+//
+// HTTPS: an https:// URL (still a loopback address); $LOAD_HOST is the host
+// name sent (Host header and TLS SNI), $LOAD_CA the PEM file the answer's
+// chain must verify against.
 import http from 'node:http';
-import { existsSync } from 'node:fs';
+import https from 'node:https';
+import { existsSync, readFileSync } from 'node:fs';
 
 const [url, secondsText, concurrencyText = '4', maxText = '200000', pauseText = '2'] = process.argv.slice(2);
 const pauseMs = Number(pauseText);
@@ -22,7 +27,10 @@ if (!['127.0.0.1', 'localhost', '[::1]'].includes(target.hostname)) {
 }
 const deadline = Date.now() + Number(secondsText) * 1000;
 const max = Number(maxText);
-const agent = new http.Agent({ keepAlive: true, maxSockets: Number(concurrencyText) });
+const secure = target.protocol === 'https:';
+const tls = secure ? { servername: process.env.LOAD_HOST, ca: process.env.LOAD_CA ? readFileSync(process.env.LOAD_CA) : undefined } : {};
+const agent = new (secure ? https : http).Agent({ keepAlive: true, maxSockets: Number(concurrencyText), ...tls });
+const headers = process.env.LOAD_HOST ? { host: process.env.LOAD_HOST } : {};
 const stats = { requests: 0, ok: 0, non200: 0, errors: 0, retried: 0, statuses: {}, lastError: null };
 const latencies = [];
 const stop = () => Date.now() >= deadline || stats.requests >= max || (process.env.LOAD_STOP_FILE && existsSync(process.env.LOAD_STOP_FILE));
@@ -30,7 +38,7 @@ const stop = () => Date.now() >= deadline || stats.requests >= max || (process.e
 function attempt(fresh = false) {
   return new Promise((resolve) => {
     const started = process.hrtime.bigint();
-    const req = http.get(url, { agent: fresh ? false : agent }, (res) => {
+    const req = (secure ? https : http).get(url, { agent: fresh ? false : agent, headers, ...tls }, (res) => {
       res.resume();
       res.on('end', () => resolve({ status: res.statusCode, ms: Number(process.hrtime.bigint() - started) / 1e6 }));
       res.on('error', (err) => resolve({ error: err.message, answered: true }));

@@ -81,9 +81,12 @@ sp_start_ship() {
   rm -f "$SP_ROOT/run/control.sock"
   # Started from a subshell, so it is nobody's job (a kill -9 in a test
   # prints no job notice) and the pid file is the only handle.
+  # Tests never reach a public ACME directory: off, unless the test gives its own (Pebble).
+  local acme=(--acme-directory off)
+  case " $* " in *" --acme-directory "*) acme=() ;; esac
   (
     "$STARPHLEET" ship run --root "$SP_ROOT" --headquarters "file://$SP_REPOS/hq.git" \
-      --port "$SP_PORT" --pulse 1 --bridge "$SP_BRIDGE" --subnet "$SP_SUBNET" --nat off "$@" \
+      --port "$SP_PORT" --pulse 1 --bridge "$SP_BRIDGE" --subnet "$SP_SUBNET" --nat off "${acme[@]}" "$@" \
       >>"$SP_TMP/agent.log" 2>&1 &
     echo $! >"$SP_TMP/agent.pid"
   )

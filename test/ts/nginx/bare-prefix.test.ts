@@ -89,8 +89,9 @@ t.test('DOMAINS: a server block per owner, it at "/", the services below it at t
     live('/other', 'other'),
   ]);
   const servers = c.split(/\n  server \{/).slice(1);
-  const named = servers.find((s) => s.includes('server_name shop.example.com www.shop.example.com;'));
-  t.ok(named, 'one server for both names');
+  const named = servers.find((s) => s.includes('server_name shop.example.com;'));
+  t.ok(named, 'a server for each name');
+  t.ok(servers.find((s) => s.includes('server_name www.shop.example.com;')));
   t.notMatch(named ?? '', 'default_server');
   t.match(named ?? '', /location \/ \{\s*proxy_pass http:\/\/sp_shop_abc123_[0-9a-f]+;/, 'the owner at /, its URI unchanged');
   t.match(block(named ?? '', '/api/'), /proxy_pass http:\/\/sp_shopapi_abc123_[0-9a-f]+\/;/, '/shop/api at /api, stripped');
@@ -102,4 +103,32 @@ t.test('DOMAINS: a server block per owner, it at "/", the services below it at t
   t.match(fallback ?? '', 'default_server', 'unknown host names get the default tree');
   t.match(block(fallback ?? '', '/shop/'), /sp_shop_abc123/, 'the path tree stays as it is');
   t.throws(() => render([live('/a', 'a', { domains: ['x.example.com'] }), live('/b', 'b', { domains: ['x.example.com'] })]), /domain x\.example\.com is routed twice/);
+});
+
+t.test('a domain with a certificate: HTTP redirects (308) to HTTPS at that name, the challenge path excepted; HTTPS serves it', async (t) => {
+  const c = renderNginxConfig({
+    listenPort: 8080, prefix: '/var/starphleet/nginx', controlSocket: '/var/starphleet/run/nginx-control.sock', generation: 1,
+    acmeWebroot: '/var/starphleet/acme',
+    tls: { httpsPort: 8443, certs: { 'shop.example.com': { cert: '/var/starphleet/tls/live/shop.example.com.crt', key: '/var/starphleet/tls/live/shop.example.com.key' } } },
+    routes: [live('/shop', 'shop', { domains: ['shop.example.com', 'new.example.com'], hsts: true })],
+  }, assets().templates);
+  const servers = c.split(/\n  server \{/).slice(1);
+  const http = servers.find((s) => s.includes('server_name shop.example.com;') && !s.includes(' ssl;')) ?? '';
+  const https = servers.find((s) => s.includes('server_name shop.example.com;') && s.includes(' ssl;')) ?? '';
+  t.match(http, /location \^~ \/\.well-known\/acme-challenge\/ \{\s*root \/var\/starphleet\/acme;/);
+  t.match(http, 'return 308 https://shop.example.com:8443$request_uri;', 'the configured name and HTTPS port, never $host');
+  t.notMatch(http, 'proxy_pass');
+  t.match(https, 'listen 0.0.0.0:8443 ssl;');
+  t.match(https, 'ssl_certificate /var/starphleet/tls/live/shop.example.com.crt;');
+  t.match(https, 'ssl_certificate_key /var/starphleet/tls/live/shop.example.com.key;');
+  t.match(https, /proxy_pass http:\/\/sp_shop_abc123_/);
+  t.match(https, 'Strict-Transport-Security "max-age=31536000"', 'HSTS=1 over HTTPS');
+  t.notMatch(https, 'acme-challenge');
+  const pending = servers.find((s) => s.includes('server_name new.example.com;')) ?? '';
+  t.match(pending, /proxy_pass http:\/\/sp_shop_abc123_/, 'no certificate yet: served over HTTP');
+  t.match(pending, 'acme-challenge');
+  t.notMatch(pending, 'Strict-Transport-Security', 'never HSTS over plain HTTP');
+  t.notMatch(c, /listen \S+:8443 ssl;[\s\S]*server_name new\.example\.com;/, 'no HTTPS block without a certificate');
+  const none = render([live('/shop', 'shop', { domains: ['shop.example.com'] })]);
+  t.notMatch(none, ' ssl;', 'no certificate at all: nothing listens for HTTPS');
 });

@@ -1,6 +1,7 @@
 // `ship down`: stop the agent, the containers and nginx of one ship root and
 // remove the containers (and the bridge, if this ship created it). Slugs and
 // caches stay, so the next `ship run` needs no rebuild.
+import { dropTlsTmpfs } from '../../tls/cert-store.js';
 import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { assets } from '../../core/assets.js';
@@ -40,6 +41,8 @@ export async function shipDown({ flags }: CommandInput): Promise<number> {
   // The front door closes first (nginx finishes what it is serving, then
   // quits), so no request is cut by a container going away under it.
   await stopNginx(paths.nginx);
+  // The live certificates' keys (plaintext) go with their tmpfs; the sealed ones stay.
+  await dropTlsTmpfs(paths);
   let removed = 0;
   if (existsSync(paths.lxcpath)) {
     for (const name of readdirSync(paths.lxcpath)) {
