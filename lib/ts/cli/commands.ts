@@ -98,6 +98,7 @@ export const COMMANDS: readonly Command[] = [
       phleet: { type: 'string' }, root: { type: 'string' }, name: { type: 'string' }, identity: { type: 'string' },
       port: { type: 'string' }, pulse: { type: 'string' }, bridge: { type: 'string' }, subnet: { type: 'string' },
       nat: { type: 'string' }, base: { type: 'string' }, init: { type: 'string' },
+      'https-port': { type: 'string' }, 'acme-directory': { type: 'string' }, 'acme-email': { type: 'string' },
     },
     run: (i) => import('./commands/add-ship.js').then((m) => m.addShip(i)) },
   { name: 'remove ship', summary: { section: 'ships', text: 'stop and remove a ship, and forget it' },

@@ -4,7 +4,7 @@ export const MANY_SHIPS_HELP = {
   'add ship': `usage: starphleet add ship [user@]HOST[:PORT] [--identity KEY] [--root DIR] [--name NAME]
                            [--port N] [--pulse SECONDS] [--bridge NAME] [--subnet CIDR]
                            [--nat on|off] [--base host|debian] [--init auto|systemd|upstart|keepalive]
-                           [--phleet NAME]
+                           [--https-port N] [--acme-directory URL|off] [--acme-email ADDRESS] [--phleet NAME]
 
 Over ssh (user root by default; --identity KEY, else the phleet's admiral
 key): copies this single binary to DIR/bin/starphleet (default root

@@ -21,6 +21,9 @@ export interface ShipSettings {
   base?: string;
   init?: 'auto' | 'systemd' | 'upstart' | 'keepalive';
   awaitSecrets?: number;   // the phleet's secret-set version: the agent waits (bounded) for it before its first deploy
+  httpsPort?: number;
+  acmeDirectory?: string;  // a URL, or off
+  acmeEmail?: string;
 }
 
 const ENV_VALUE = /^[A-Za-z0-9._/@+,=:~#%-]*$/;
@@ -38,6 +41,9 @@ export function shipEnvText(root: string, s: ShipSettings): string {
     ['STARPHLEET_BASE', s.base],
     ['STARPHLEET_INIT', s.init],
     ['STARPHLEET_AWAIT_SECRETS', s.awaitSecrets?.toString()],
+    ['STARPHLEET_HTTPS_PORT', s.httpsPort?.toString()],
+    ['STARPHLEET_ACME_DIRECTORY', s.acmeDirectory],
+    ['STARPHLEET_ACME_EMAIL', s.acmeEmail],
   ];
   const lines = ['# Written by `starphleet add ship`; read by the agent\'s init job.'];
   for (const [k, v] of pairs) {

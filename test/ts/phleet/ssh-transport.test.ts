@@ -41,4 +41,9 @@ t.test('ship.env holds plain KEY=value lines and refuses what it cannot carry', 
   t.match(shipEnvText('/r', { headquarters: 'file:///hq', awaitSecrets: 7 }), /^STARPHLEET_AWAIT_SECRETS=7$/m);
   t.notMatch(shipEnvText('/r', { headquarters: 'file:///hq' }), /AWAIT_SECRETS/);
   t.throws(() => shipEnvText('/r', { headquarters: 'file:///x y' }), /cannot carry/);
+  const https = shipEnvText('/r', { headquarters: 'file:///hq', httpsPort: 8443, acmeDirectory: 'https://acme.example/dir', acmeEmail: 'ops@example.com' });
+  t.match(https, /^STARPHLEET_HTTPS_PORT=8443$/m);
+  t.match(https, /^STARPHLEET_ACME_DIRECTORY=https:\/\/acme\.example\/dir$/m);
+  t.match(https, /^STARPHLEET_ACME_EMAIL=ops@example\.com$/m);
+  t.notMatch(shipEnvText('/r', { headquarters: 'file:///hq' }), /ACME|HTTPS/, 'nothing given, nothing written');
 });

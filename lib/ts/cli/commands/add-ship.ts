@@ -3,7 +3,7 @@
 // and remember it in the phleet profile.
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { UsageError, type Flags } from '../../core/config.js';
+import { resolveShipConfig, UsageError, type Flags } from '../../core/config.js';
 import { addShipEntry, loadProfile, markUsed, starphleetHome } from '../../phleet/profile.js';
 import { handleFor, sshShipOf, type ShipEntry } from '../../phleet/select.js';
 import { installShip, type ShipSettings } from '../../phleet/ship-install.js';
@@ -52,6 +52,8 @@ export async function addShip({ flags, positionals }: CommandInput): Promise<num
     base: typeof flags.base === 'string' ? flags.base : undefined,
     init: initKind(flags.init),
     awaitSecrets: new AdmiralCopy(profile.dir).load().version || undefined,
+    // The HTTPS settings, checked here as the ship will check them.
+    ...shipAcmeSettings(flags),
   };
   if (settings.pulseSeconds !== undefined && (!Number.isInteger(settings.pulseSeconds) || settings.pulseSeconds < 1)) {
     throw new UsageError(`add ship: --pulse must be a whole number of seconds, got '${String(flags.pulse)}'`);
@@ -75,4 +77,15 @@ export async function addShip({ flags, positionals }: CommandInput): Promise<num
   markUsed(home, profile.name);
   out(`ship ${name} added to phleet ${profile.name} (${target}, root ${root})`);
   return 0;
+}
+
+function shipAcmeSettings(flags: CommandInput['flags']): Pick<ShipSettings, 'httpsPort' | 'acmeDirectory' | 'acmeEmail'> {
+  const given = ['https-port', 'acme-directory', 'acme-email'].some((k) => typeof flags[k] === 'string');
+  if (!given) return {};
+  const c = resolveShipConfig({ 'https-port': flags['https-port'], 'acme-directory': flags['acme-directory'], 'acme-email': flags['acme-email'] }, {});
+  return {
+    httpsPort: typeof flags['https-port'] === 'string' ? c.httpsPort : undefined,
+    acmeDirectory: typeof flags['acme-directory'] === 'string' ? (c.acmeDirectory ?? 'off') : undefined,
+    acmeEmail: c.acmeEmail,
+  };
 }
