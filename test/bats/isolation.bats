@@ -314,7 +314,13 @@ wait_field() {
   echo "# /web -> $api_ip:3000 directly: $output" >&3
   [ "$status" -eq 0 ]
   [[ "$output" != *connected* ]]
-  run "$STARPHLEET" attach --root "$SP_ROOT" /web -- node -e "$probe" "$gw" "$SP_PORT"
+  # nginx on the bridge's gateway: reached (three tries: /web may just have been restarted by an earlier test).
+  for _ in 1 2 3; do
+    run "$STARPHLEET" attach --root "$SP_ROOT" /web -- node -e "$probe" "$gw" "$SP_PORT"
+    [[ "$output" == *connected* ]] && break
+    echo "# /web -> $gw:$SP_PORT: $output" >&3
+    sleep 1
+  done
   [[ "$output" == *connected* ]]
   run "$STARPHLEET" attach --root "$SP_ROOT" /web -- node -e 'fetch(process.argv[1]).then((r) => r.text()).then((t) => console.log(t))' "http://$gw:$SP_PORT/api/"
   [[ "$output" == *"api v1"* ]]
