@@ -289,16 +289,22 @@ wait_field() {
   [ "$output" = 65534 ]
   run grep -l TAMPERED "$SP_ROOT"/hq/*/third/orders
   [ "$status" -ne 0 ]
-  kill -9 "$(cat "$SP_TMP/agent.pid")"
+  killed=$(cat "$SP_TMP/agent.pid")
+  kill -9 "$killed"
   sp_start_ship
   run "$STARPHLEET" nudge --wait 30 --root "$SP_ROOT"
   [ "$status" -eq 0 ]
+  # Nothing a killed agent's orders reads left: no copy, no cgroup.
+  run compgen -G "/sys/fs/cgroup/*starphleet/orders-*-$killed"
+  [ "$status" -ne 0 ]
+  run compgen -G "/sys/fs/cgroup/pids/starphleet/orders-*-$killed"
+  [ "$status" -ne 0 ]
   run grep -l TAMPERED "$SP_ROOT"/hq/*/third/orders
   [ "$status" -ne 0 ]
   [ "$(status_field /third s.container)" = "$third_before" ]
   [ "$(status_field /third s.error)" = null ]
-  run ls /tmp
-  [[ "$output" != *starphleet-orders-* ]]
+  run ls -A "$SP_ROOT/run/orders"
+  [ "$output" = "" ]
   rm -rf "$SP_WORK/hq/writer"
   sp_commit hq "no writer" >/dev/null
 }
@@ -341,9 +347,10 @@ wait_field() {
   echo "# /third $next live $((SECONDS - pushed_at)) s after the push, beside the fork bomb" >&3
   # Nothing of the bomb is left running.
   sleep 1
-  run compgen -G "/sys/fs/cgroup/pids/starphleet/orders-*"
+  agent=$(cat "$SP_TMP/agent.pid")
+  run compgen -G "/sys/fs/cgroup/pids/starphleet/orders-*-$agent"
   [ "$status" -ne 0 ]
-  run compgen -G "/sys/fs/cgroup/starphleet/orders-*"
+  run compgen -G "/sys/fs/cgroup/starphleet/orders-*-$agent"
   [ "$status" -ne 0 ]
   rm -rf "$SP_WORK/hq/bomb"
   sp_commit hq "no bomb" >/dev/null

@@ -14,6 +14,8 @@ import { shipPaths, type ShipPaths } from '../core/paths.js';
 import { runOrThrow } from '../core/sh.js';
 import { cleanBuildLeftovers } from '../build/leftovers.js';
 import { containerMemoryBytes } from '../container/cgroup-memory.js';
+import { clearOrdersScratch } from '../hq/orders.js';
+import { clearStaleJails, jailsAvailable } from '../sandbox/cgroup.js';
 import { ensureBase, pidAlive, readPid } from '../container/container.js';
 import { containerIds, shipContainerIds, type ContainerIds } from '../container/idmap.js';
 import type { NginxTls } from '../nginx/config.js';
@@ -223,6 +225,10 @@ export class Agent implements Ship {
     // A build the previous agent did not finish (killed mid-build): its work
     // folder, ENV_DIR tmpfs and build container go; the pipeline builds it again.
     for (const what of await cleanBuildLeftovers(p, assets().sh)) this.log('agent', null, `removed ${what} left by an unfinished build`);
+    // Orders reads a killed agent did not finish: their copies and cgroups.
+    const copies = clearOrdersScratch(p.ordersScratch);
+    const jails = jailsAvailable() ? clearStaleJails('orders-') : [];
+    if (copies + jails.length > 0) this.log('agent', null, `removed ${copies} orders copies and ${jails.length} cgroups left by an unfinished orders read`);
     // Stored certificates come back to the tmpfs nginx reads (never issued again).
     mkdirSync(p.acmeWebroot, { recursive: true });
     chmodSync(p.acmeWebroot, TRAVERSED);

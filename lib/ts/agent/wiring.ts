@@ -22,7 +22,7 @@ export function pipelineSteps(agent: Ship): PipelineSteps {
   return {
     // Each read has a cgroup of its own, named for its service, and a private copy of the snapshot.
     readOrders: (s, found, hqCommit) => readOrders(found.ordersFile, assets().sh, `orders-${s.id}-${process.pid}`, {
-      snapshot: agent.paths.hqSnapshot(hqCommit), rel: found.ordersRel,
+      snapshot: agent.paths.hqSnapshot(hqCommit), rel: found.ordersRel, scratch: agent.paths.ordersScratch,
     }),
     fetch: (s, target) => syncRepo(assets().sh, target, agent.paths.repo(s.id), agent.admirals.gitEnv(), agent.config.gitTimeoutSeconds),
     explainFetch: (err) => agent.admirals.explainGit(err),

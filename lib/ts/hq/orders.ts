@@ -3,8 +3,7 @@
 // the script is the I/O edge at the bottom.
 import { parseDomains } from '../nginx/domains.js';
 import { createHash } from 'node:crypto';
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { runOrThrow, runScript } from '../core/sh.js';
 import { parseGitUrl, type GitTarget } from '../git/resolve.js';
@@ -92,6 +91,7 @@ const ORDERS_UID = 65534;
 export interface OrdersSandbox {
   snapshot: string;  // the HQ snapshot the orders file is in
   rel: string;       // the orders file, relative to it
+  scratch: string;   // where the private copy goes (under the ship root: a killed agent's copies are cleared at its next start)
 }
 
 /**
@@ -105,7 +105,7 @@ export interface OrdersSandbox {
 export async function readOrders(ordersFile: string, shDir: string, jailName?: string, sandbox?: OrdersSandbox): Promise<Orders> {
   const jail = jailName && jailsAvailable() ? makeJail(jailName, { pids: ORDERS_PIDS, memoryBytes: ORDERS_MEMORY_BYTES }) : null;
   const unprivileged = sandbox !== undefined && process.getuid?.() === 0;
-  const copy = unprivileged ? mkdtempSync(join(tmpdir(), 'starphleet-orders-')) : null;
+  const copy = unprivileged && sandbox ? mkdtempSync(join(ensureScratch(sandbox.scratch), 'orders-')) : null;
   try {
     let file = ordersFile;
     const asUser: string[] = [];
@@ -138,6 +138,21 @@ export async function readOrders(ordersFile: string, shDir: string, jailName?: s
     jail?.remove();
     if (copy) rmSync(copy, { recursive: true, force: true });
   }
+}
+
+/** The folder for orders copies: root's, passable by nobody (0711), never listable. */
+function ensureScratch(dir: string): string {
+  mkdirSync(dir, { recursive: true });
+  chmodSync(dir, 0o711);
+  return dir;
+}
+
+/** Remove the copies a killed agent left (agent start, before any read). */
+export function clearOrdersScratch(dir: string): number {
+  if (!existsSync(dir)) return 0;
+  const left = readdirSync(dir);
+  for (const f of left) rmSync(join(dir, f), { recursive: true, force: true });
+  return left.length;
 }
 
 /** Whether the front door strips the service's path (orders STRIP_PREFIX, default true). */

@@ -2,7 +2,7 @@
 // memory, and one call that ends everything in it. A process group is not
 // enough: `setsid` leaves it. cgroup v2 (stock Debian 12) ends a group with
 // cgroup.kill; on cgroup v1 the group is frozen, every member killed, thawed.
-import { existsSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 const CGROUP_ROOT = '/sys/fs/cgroup';
@@ -97,6 +97,32 @@ function legacyJail(name: string, limits: JailLimits): Jail {
     },
     remove() { removeDirs(Object.values(dirs)); },
   };
+}
+
+/**
+ * Remove the jails an agent killed mid-step left behind: those named
+ * PREFIX...-PID whose PID is not running (other ships on this host keep theirs).
+ */
+export function clearStaleJails(prefix: string): string[] {
+  const parents = unified() ? [join(CGROUP_ROOT, 'starphleet')]
+    : ['pids', 'memory', 'freezer'].map((c) => join(CGROUP_ROOT, c, 'starphleet'));
+  const cleared = new Set<string>();
+  for (const parent of parents) {
+    if (!existsSync(parent)) continue;
+    for (const name of readdirSync(parent)) {
+      const pid = Number(/-(\d+)$/.exec(name)?.[1] ?? NaN);
+      if (!name.startsWith(prefix) || !Number.isInteger(pid) || alive(pid)) continue;
+      const dir = join(parent, name);
+      for (const p of members(join(dir, 'cgroup.procs'))) killPid(p);
+      removeDirs([dir]);
+      cleared.add(name);
+    }
+  }
+  return [...cleared];
+}
+
+function alive(pid: number): boolean {
+  try { process.kill(pid, 0); return true; } catch (err) { return (err as NodeJS.ErrnoException).code === 'EPERM'; }
 }
 
 function killPid(pid: number): void {
