@@ -49,7 +49,12 @@ teardown_file() {
   pkill -KILL -f 'sleep 4343' 2>/dev/null || true
   pkill -KILL -f spdaemon4545 2>/dev/null || true
   for f in "$SP_TMP"/*.listener.pid; do [ -e "$f" ] && kill "$(cat "$f")" 2>/dev/null; done
-  if [ -n "${OUT_NS:-}" ]; then ip netns del "$OUT_NS" 2>/dev/null || true; ip link del "$OUT_VETH" 2>/dev/null || true; fi
+  # The "outside" namespace a test made (its name in a file: a test's variables end with it).
+  if [ -s "$SP_TMP/out-ns" ]; then
+    read -r out_ns out_veth <"$SP_TMP/out-ns"
+    ip netns del "$out_ns" 2>/dev/null || true
+    ip link del "$out_veth" 2>/dev/null || true
+  fi
   sp_teardown_ship
 }
 
@@ -441,6 +446,7 @@ listener() {
   OUT_VETH="spo${OUT_NS#spout}"
   local n
   for n in $(shuf -i 1-250 -n 60); do ip -4 route | grep -q "^10\.215\.$n\." || break; done
+  echo "$OUT_NS $OUT_VETH" >"$SP_TMP/out-ns"
   ip netns add "$OUT_NS"
   ip link add "$OUT_VETH" type veth peer name "${OUT_VETH}n"
   ip link set "${OUT_VETH}n" netns "$OUT_NS"

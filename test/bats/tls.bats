@@ -7,28 +7,17 @@
 
 load helpers/ship
 load helpers/load
+load helpers/pebble
 
 # free_port: a free TCP port on 127.0.0.1.
 free_port() { sp_free_port; }
 
 setup_file() {
   sp_init_ship
-  P="$SP_TMP/pebble"
-  mkdir -p "$P"
-  # Pebble's own TLS: a throwaway CA and a certificate for 127.0.0.1.
-  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout "$P/ca.key" -out "$P/ca.pem" -days 2 -subj /CN=starphleet-test-acme-ca 2>/dev/null
-  openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout "$P/key.pem" -out "$P/srv.csr" -subj /CN=127.0.0.1 2>/dev/null
-  printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\n' >"$P/ext.cnf"
-  openssl x509 -req -in "$P/srv.csr" -CA "$P/ca.pem" -CAkey "$P/ca.key" -CAcreateserial -out "$P/cert.pem" -days 2 -extfile "$P/ext.cnf" 2>/dev/null
-  ACME_PORT=$(free_port); MGMT_PORT=$(free_port); DNS_PORT=$(free_port); CHALL_MGMT=$(free_port); HTTPS_PORT=$(free_port)
-  # Pebble checks HTTP-01 at the ship's own HTTP port.
-  printf '{"pebble":{"listenAddress":"127.0.0.1:%s","managementListenAddress":"127.0.0.1:%s","certificate":"%s","privateKey":"%s","httpPort":%s,"tlsPort":%s,"ocspResponderURL":"","externalAccountBindingRequired":false}}\n' \
-    "$ACME_PORT" "$MGMT_PORT" "$P/cert.pem" "$P/key.pem" "$SP_PORT" "$(free_port)" >"$P/pebble.json"
-  export P ACME_PORT MGMT_PORT DNS_PORT CHALL_MGMT HTTPS_PORT
-  pebble-challtestsrv -defaultIPv6 "" -dns01 "127.0.0.1:$DNS_PORT" -http01 "" -https01 "" -tlsalpn01 "" \
-    -management "127.0.0.1:$CHALL_MGMT" >"$P/chall.log" 2>&1 &
-  echo $! >"$P/chall.pid"
-  start_pebble
+  HTTPS_PORT=$(free_port)
+  export HTTPS_PORT
+  # Pebble checks HTTP-01 at the ship's own HTTP port; every name is 127.0.0.1.
+  pebble_up "$SP_TMP/pebble" 127.0.0.1 "$SP_PORT" 127.0.0.1
 
   cp -a "$REPO_ROOT/test/fixtures/services/node-api/." "$SP_TMP/src-shop/"
   sed -i "s/api v1/shop v1/" "$SP_TMP/src-shop/server.js"
@@ -41,21 +30,8 @@ setup_file() {
   sp_wait_body /shop/ "shop v1" 120 >/dev/null
 }
 
-start_pebble() {
-  PEBBLE_VA_NOSLEEP=1 PEBBLE_WFE_NONCEREJECT=0 pebble -config "$P/pebble.json" -dnsserver "127.0.0.1:$DNS_PORT" >>"$P/pebble.log" 2>&1 &
-  echo $! >"$P/pebble.pid"
-  local _
-  for _ in $(seq 1 50); do
-    curl -s --cacert "$P/ca.pem" "https://127.0.0.1:$ACME_PORT/dir" >/dev/null && return 0
-    sleep 0.1
-  done
-  echo "pebble did not start" >&2
-  cat "$P/pebble.log" >&2
-  return 1
-}
-
 teardown_file() {
-  for f in "$P/pebble.pid" "$P/chall.pid"; do [ -e "$f" ] && kill "$(cat "$f")" 2>/dev/null; done
+  pebble_down
   sp_teardown_ship
 }
 
@@ -93,8 +69,7 @@ wait_cert() {
 @test "a service with DOMAINS gets a certificate; HTTPS answers with a chain that verifies against the ACME CA's root, with HSTS" {
   wait_cert c.state 90 valid
   # Pebble's root, from its management API (itself over TLS with the test CA).
-  curl -s --cacert "$P/ca.pem" "https://127.0.0.1:$MGMT_PORT/roots/0" >"$P/root.pem"
-  grep -q 'BEGIN CERTIFICATE' "$P/root.pem"
+  pebble_root
   run https_get /x?y=1
   echo "$output"
   [[ "$output" == "shop v1 GET /x?y=1 "* ]]
@@ -158,8 +133,7 @@ wait_cert() {
 
 @test "the ACME server gone: cert renew fails with the reason, status shows it, the served certificate stays" {
   before=$(serial)
-  kill "$(cat "$P/pebble.pid")"
-  sleep 0.5
+  pebble_stop
   run "$STARPHLEET" cert renew shop.test --root "$SP_ROOT"
   echo "$output"
   [ "$status" -eq 1 ]
@@ -171,5 +145,5 @@ wait_cert() {
   [ "$(serial)" = "$before" ]
   run https_get /
   [[ "$output" == "shop v1 "* ]]
-  start_pebble
+  pebble_start
 }

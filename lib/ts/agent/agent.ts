@@ -338,8 +338,12 @@ export class Agent implements Ship {
   /** The certificates nginx can load now, for the routes. */
   private liveCerts(): NginxTls {
     const certs: NginxTls['certs'] = {};
-    for (const d of this.certs.liveDomains()) certs[d] = this.paths.tlsLive(d);
-    return { httpsPort: this.config.httpsPort, certs };
+    const shipNames: string[] = [];
+    for (const d of this.certs.liveDomains()) {
+      certs[d] = this.paths.tlsLive(d);
+      if (this.certs.read(d)?.source === 'own') shipNames.push(d);
+    }
+    return { httpsPort: this.config.httpsPort, certs, shipNames };
   }
 
   // ----------------------------------------------------------------- status

@@ -5,6 +5,8 @@
 import { logsRequest } from '../logs/control.js';
 import type { ControlRequest, ControlResponse } from '../phleet/transport.js';
 import { handleSecretsRequest, SECRET_COMMANDS } from '../secrets/control.js';
+import { CERT_COMMANDS, handleCertRequest } from '../tls/cert-control.js';
+import { ensureTlsTmpfs } from '../tls/cert-store.js';
 import type { Ship } from './ship.js';
 
 const MAX_NUDGE_WAIT_S = 120;
@@ -54,6 +56,16 @@ export class Controller {
         return { ok: true, domain, notAfter: c?.notAfter ?? null };
       }
       default:
+        if (CERT_COMMANDS.has(req.cmd)) {
+          return handleCertRequest({
+            store: agent.certs,
+            shipFingerprint: () => agent.secrets.fingerprint(),
+            signedByAdmiral: (m) => agent.secrets.signedByAdmiral(m),
+            prepare: () => ensureTlsTmpfs(agent.paths),
+            changed: async () => { await agent.applyRoutes(); agent.certKeeper.kick(); },
+            log: (line) => agent.log('agent', null, line),
+          }, req);
+        }
         if (SECRET_COMMANDS.has(req.cmd)) {
           return handleSecretsRequest(agent.secrets, req, {
             log: (msg) => agent.log('agent', null, msg),

@@ -1,6 +1,7 @@
 // What the agent's wiring, control answers, service registry and reconcile
 // see of the agent: its context plus its parts. An interface, so those
 // modules depend on this file and never on agent.ts (which builds them).
+import type { CertStore } from '../tls/cert-store.js';
 import type { CertKeeper } from '../tls/keeper.js';
 import type { Expiring } from '../dashboard/server.js';
 import type { LogHub } from '../logs/hub.js';
@@ -23,6 +24,7 @@ export interface Ship extends AgentContext {
   readonly healer: Healer;
   readonly hq: HqPoller;
   readonly certKeeper: CertKeeper;
+  readonly certs: CertStore;
   readonly services: { readonly pipelines: Map<string, ServicePipeline> };
   serviceById(serviceId: string): ServiceRecord | undefined;
   rolloutVersion(): number;

@@ -63,7 +63,7 @@ export interface ServiceStatus {
 
 export interface ShipStatus {
   ship: {
-    root: string; headquarters: string | null; hqCommit: string | null; hqError: string | null; hqRetry: string | null; httpPort: number;
+    root: string; headquarters: string | null; hqCommit: string | null; hqError: string | null; hqRetry: string | null; httpPort: number; httpsPort: number;
     // Filled in by the agent: admirals synced from the HQ, the privatize key's fingerprint, a secret set it cannot read.
     admirals?: { user: string; keys: unknown[]; errors: string[] };
     sshKey?: string | null;
@@ -156,7 +156,7 @@ export function statusOf(state: ShipState, config: ShipConfig, live?: StatusLive
       hqCommit: state.hqCommit ?? null,
       hqError: state.hqError ?? null,
       hqRetry: state.hqRetry ?? null,
-      httpPort: config.httpPort,
+      httpPort: config.httpPort, httpsPort: config.httpsPort,
     },
     services,
   };

@@ -17,6 +17,27 @@ Orders a new certificate for DOMAIN (a name in some service's DOMAINS) from
 the ship's ACME directory now, and waits for it (at most 180 s). The one
 that serves keeps serving until the new one replaces it; on failure it
 stays, and the reason is printed and shown in \`status\`.`,
+  'cert add': `usage: starphleet cert add DOMAIN --cert FILE --key FILE [--phleet NAME] [--ship NAME] [--timeout SECONDS]
+
+Serves a certificate of your own for DOMAIN on every ship of the phleet,
+instead of one from ACME: FILE is PEM, the certificate first, then its chain;
+the key is PEM without a passphrase. It is checked first (it must parse, cover
+DOMAIN, match the key and not be expired: else nothing changes). The key
+travels sealed to each ship's key, in a change signed with the admiral key;
+ships keep it sealed at rest and in plaintext only on their root-only tmpfs
+(ROOT/tls) that nginx reads. The profile keeps a sealed copy, so ships added
+later or down now get it the next time a command reaches them. DOMAIN may be
+a name in some service's DOMAINS, or a name of the ships themselves: then the
+whole path tree and the dashboard answer over HTTPS at it. Own certificates
+are never renewed by ACME: add the next one before this one expires.`,
+  'cert list': `usage: starphleet cert list [--json] [--phleet NAME] [--ship NAME] [--timeout SECONDS]
+
+One line per certificate on each ship: ship, domain, source (acme: issued by
+the ship's ACME directory; own: cert add), valid until. Never a key.`,
+  'cert remove': `usage: starphleet cert remove DOMAIN [--phleet NAME] [--ship NAME] [--timeout SECONDS]
+
+Removes the own certificate of DOMAIN from every ship (and the profile's
+copy). Where a service has DOMAIN and ACME is on, the ship then orders one.`,
   nudge: `usage: starphleet nudge [--wait SECONDS] [--root DIR] [--phleet NAME] [--ship NAME] [--timeout SECONDS]
 
 Polls the headquarters and every service repo now, instead of waiting for the

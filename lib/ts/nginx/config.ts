@@ -29,6 +29,8 @@ export interface NginxRoute {
 export interface NginxTls {
   httpsPort: number;
   certs: Record<string, { cert: string; key: string }>;   // domain → live files
+  /** Names with an own certificate (cert add) that no service claims: the ship's whole path tree (and dashboard) over HTTPS. */
+  shipNames?: string[];
 }
 
 export interface NginxInput {
@@ -142,6 +144,7 @@ interface ServerBlock {
   https: boolean;           // this block listens on the HTTPS port
   redirect: string | null;  // this HTTP block redirects everything to this origin
   cert: { cert: string; key: string } | null;
+  note: string;             // what it serves, for the comment above it
 }
 
 function mountAt(route: RenderedRoute, mount: string): Mount {
@@ -243,7 +246,7 @@ export function nginxTemplateContext(input: NginxInput): NginxTemplateContext {
     validateFsPath(`key of ${d}`, files.key);
   }
   const servers: ServerBlock[] = [{
-    names: null, mounts: routes.map((r) => mountAt(r, r.path)), hasRoot: paths.has('/'), https: false, redirect: null, cert: null,
+    names: null, mounts: routes.map((r) => mountAt(r, r.path)), hasRoot: paths.has('/'), https: false, redirect: null, cert: null, note: '',
   }];
   const named = new Set<string>();
   for (const top of routes) {
@@ -257,9 +260,18 @@ export function nginxTemplateContext(input: NginxInput): NginxTemplateContext {
       named.add(d);
       const cert = input.tls?.certs[d] ?? null;
       const origin = `https://${d}${httpsPort === 443 ? '' : `:${httpsPort}`}`;
-      servers.push({ names: [d], mounts, hasRoot: true, https: false, redirect: cert ? origin : null, cert: null });
-      if (cert) servers.push({ names: [d], mounts, hasRoot: true, https: true, redirect: null, cert });
+      const note = `${top.path} (orders DOMAINS) at "/", the services below it at their paths relative to it`;
+      servers.push({ names: [d], mounts, hasRoot: true, https: false, redirect: cert ? origin : null, cert: null, note });
+      if (cert) servers.push({ names: [d], mounts, hasRoot: true, https: true, redirect: null, cert, note });
     }
+  }
+  for (const d of [...new Set(input.tls?.shipNames ?? [])].sort()) {
+    const cert = input.tls?.certs[d];
+    if (named.has(d) || !cert) continue;
+    const origin = `https://${d}${httpsPort === 443 ? '' : `:${httpsPort}`}`;
+    const note = 'an own certificate (cert add) no service claims: the whole path tree, as on the ship\'s address';
+    servers.push({ names: [d], mounts: servers[0].mounts, hasRoot: paths.has('/'), https: false, redirect: origin, cert: null, note });
+    servers.push({ names: [d], mounts: servers[0].mounts, hasRoot: paths.has('/'), https: true, redirect: null, cert, note });
   }
 
   return {

@@ -15,6 +15,7 @@ export interface ShipEntry {
   target?: string;     // [user@]host[:port]: a remote ship, reached over ssh
   identity?: string;   // ssh private key (default: the phleet's admiral key)
   httpPort?: number;   // its front door, for `balancer` (default 80)
+  httpsPort?: number;  // its HTTPS port, for `balancer --format nginx-stream` (default 443)
 }
 
 /** Profiles from before remote ships list bare roots. */

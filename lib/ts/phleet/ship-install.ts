@@ -24,6 +24,7 @@ export interface ShipSettings {
   httpsPort?: number;
   acmeDirectory?: string;  // a URL, or off
   acmeEmail?: string;
+  acmeCa?: string;         // a PEM file on the ship the ACME client trusts
 }
 
 const ENV_VALUE = /^[A-Za-z0-9._/@+,=:~#%-]*$/;
@@ -44,6 +45,7 @@ export function shipEnvText(root: string, s: ShipSettings): string {
     ['STARPHLEET_HTTPS_PORT', s.httpsPort?.toString()],
     ['STARPHLEET_ACME_DIRECTORY', s.acmeDirectory],
     ['STARPHLEET_ACME_EMAIL', s.acmeEmail],
+    ['STARPHLEET_ACME_CA', s.acmeCa],
   ];
   const lines = ['# Written by `starphleet add ship`; read by the agent\'s init job.'];
   for (const [k, v] of pairs) {

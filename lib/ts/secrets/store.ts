@@ -117,6 +117,12 @@ export class ShipSecrets {
     return { added: !known, fingerprint: fp };
   }
 
+  /** Whether an admiral key this ship trusts signed the message (secrets, certificates). */
+  signedByAdmiral(message: SignedMessage): Promise<boolean> {
+    if (typeof message?.payload !== 'string' || typeof message.signature !== 'string') return Promise.resolve(false);
+    return verifyPayload(this.trustedKeys(), message.payload, message.signature, this.p.scratch);
+  }
+
   /** Verify, check against the set, store. Throws a one-line reason; nothing changes then. */
   async receive(message: SignedMessage): Promise<SecretMessage> {
     if (typeof message?.payload !== 'string' || typeof message.signature !== 'string') {

@@ -30,6 +30,12 @@ function writePrivate(file: string, text: string): void {
   renameSync(`${file}.tmp`, file);
 }
 
+/** The profile's own X25519 key (made on first use): what the admiral's copies are sealed to. */
+export function profilePrivateKey(keyFile: string): string {
+  if (!existsSync(keyFile)) writePrivate(keyFile, generateShipKeyPair().privatePem);
+  return readFileSync(keyFile, 'utf8');
+}
+
 export class AdmiralCopy {
   private readonly keyFile: string;
   private readonly setFile: string;
@@ -40,8 +46,7 @@ export class AdmiralCopy {
   }
 
   private privateKey(): string {
-    if (!existsSync(this.keyFile)) writePrivate(this.keyFile, generateShipKeyPair().privatePem);
-    return readFileSync(this.keyFile, 'utf8');
+    return profilePrivateKey(this.keyFile);
   }
 
   load(): LocalSet {

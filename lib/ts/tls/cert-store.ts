@@ -4,11 +4,12 @@
 // in plaintext, only from ROOT/tls: a root-only tmpfs (never a disk).
 import { X509Certificate } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { ShipPaths } from '../core/paths.js';
 import { runOrThrow } from '../core/sh.js';
 import type { Sealed } from '../secrets/crypto.js';
 import { mountsUnder } from '../build/leftovers.js';
+import { certKeyName as keyName } from './own-cert.js';
 
 export interface StoredCert {
   domain: string;
@@ -18,6 +19,7 @@ export interface StoredCert {
   notAfter: string;
   issuedAt: string;
   source: 'acme' | 'own';
+  version?: number;     // own: the own-certificate version that added it (cert add)
 }
 
 export interface ShipSealer {
@@ -43,7 +45,6 @@ export function renewalDue(cert: Pick<StoredCert, 'notBefore' | 'notAfter'>, now
   return now >= to - (to - from) / 3;
 }
 
-const keyName = (domain: string): string => `tls-key:${domain}`;
 
 export class CertStore {
   constructor(private readonly paths: ShipPaths, private readonly sealer: ShipSealer) {}
@@ -61,10 +62,16 @@ export class CertStore {
 
   /** Store a new certificate and key (the key only sealed), then put its live copy on the tmpfs. */
   save(domain: string, certPem: string, keyPem: string, source: StoredCert['source']): StoredCert {
+    return this.saveSealed(domain, certPem, this.sealer.sealToShip(Buffer.from(keyPem), keyName(domain)), source);
+  }
+
+  /** The same with a key already sealed to this ship (an admiral's `cert add`): opened once, to check it. */
+  saveSealed(domain: string, certPem: string, key: Sealed, source: StoredCert['source'], version?: number): StoredCert {
     const stored: StoredCert = {
-      domain, cert: certPem, key: this.sealer.sealToShip(Buffer.from(keyPem), keyName(domain)),
-      ...certDates(certPem), issuedAt: new Date().toISOString(), source,
+      domain, cert: certPem, key, ...certDates(certPem), issuedAt: new Date().toISOString(), source,
+      ...(version !== undefined ? { version } : {}),
     };
+    this.sealer.openForShip(key, keyName(domain));
     mkdirSync(this.paths.certs, { recursive: true });
     chmodSync(this.paths.certs, 0o700);
     const file = this.paths.certFile(domain);
@@ -83,6 +90,30 @@ export class CertStore {
     writeFileSync(`${live.cert}.tmp`, stored.cert, { mode: 0o600 });
     renameSync(`${live.key}.tmp`, live.key);
     renameSync(`${live.cert}.tmp`, live.cert);
+  }
+
+  /** Forget DOMAIN's certificate: the stored one and its live copy. */
+  remove(domain: string): boolean {
+    const file = this.paths.certFile(domain);
+    const had = existsSync(file);
+    rmSync(file, { force: true });
+    const live = this.paths.tlsLive(domain);
+    rmSync(live.cert, { force: true });
+    rmSync(live.key, { force: true });
+    return had;
+  }
+
+  /** The version of the own-certificate list (each cert add or remove raises it). */
+  ownVersion(): number {
+    const file = join(this.paths.certs, 'own-version');
+    return existsSync(file) ? Number(readFileSync(file, 'utf8').trim()) || 0 : 0;
+  }
+
+  setOwnVersion(version: number): void {
+    mkdirSync(this.paths.certs, { recursive: true, mode: 0o700 });
+    const file = join(this.paths.certs, 'own-version');
+    writeFileSync(`${file}.tmp`, `${version}\n`, { mode: 0o600 });
+    renameSync(`${file}.tmp`, file);
   }
 
   /** Domains whose live copy nginx can load now. */

@@ -13,6 +13,7 @@ import { ensureTlsTmpfs, renewalDue, type CertStore } from './cert-store.js';
 export interface CertStatus {
   domain: string;
   state: 'valid' | 'issuing' | 'failed' | 'none';   // none: no ACME (off) and no certificate
+  source: 'acme' | 'own' | null;                    // own: an admiral's `cert add`
   notAfter: string | null;
   error: string | null;
   retryAt: string | null;
@@ -61,6 +62,9 @@ export class CertKeeper {
   /** Renew DOMAIN now (`starphleet cert renew`); resolves once it is done, rejects with the reason. */
   renew(domain: string): Promise<void> {
     if (!this.deps.wanted().includes(domain)) return Promise.reject(new Error(`no service on this ship has ${domain} in its DOMAINS`));
+    if (this.deps.store.read(domain)?.source === 'own') {
+      return Promise.reject(new Error(`${domain} is served with its own certificate (cert add): replace it with cert add, or cert remove it to let ACME issue one`));
+    }
     if (!this.deps.config.acmeDirectory) return Promise.reject(new Error('ACME is off on this ship (--acme-directory off)'));
     return new Promise((resolve, reject) => {
       const waiters = this.forced.get(domain) ?? [];
@@ -71,13 +75,16 @@ export class CertKeeper {
     });
   }
 
+  /** Every wanted domain, then own certificates no service claims (the ship's own names). */
   status(): CertStatus[] {
-    return this.deps.wanted().map((domain) => {
+    const wanted = this.deps.wanted();
+    const own = this.deps.store.domains().filter((d) => !wanted.includes(d) && this.deps.store.read(d)?.source === 'own');
+    return [...wanted, ...own].map((domain) => {
       const stored = this.deps.store.read(domain);
       const t = this.trouble.get(domain);
       const state: CertStatus['state'] = this.issuing === domain ? 'issuing' : t ? 'failed' : stored ? 'valid' : 'none';
       return {
-        domain, state, notAfter: stored?.notAfter ?? null, error: t?.error ?? null,
+        domain, state, source: stored?.source ?? null, notAfter: stored?.notAfter ?? null, error: t?.error ?? null,
         retryAt: t ? new Date(t.retryAt).toISOString() : null,
       };
     });

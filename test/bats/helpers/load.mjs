@@ -1,5 +1,5 @@
 // usage: node load.mjs URL SECONDS [CONCURRENCY] [MAX_REQUESTS] [PAUSE_MS]
-// A bounded keep-alive request loop (loopback only): prints one JSON line
+// A bounded keep-alive request loop (loopback or a test namespace only): prints one JSON line
 // {requests, ok, non200, errors, retried, statuses, lastError, p50ms, p99ms, maxms}.
 // Stops on its own after SECONDS or MAX_REQUESTS, or earlier when the file
 // named by $LOAD_STOP_FILE appears. Each worker pauses PAUSE_MS (default 2)
@@ -21,8 +21,9 @@ import { existsSync, readFileSync } from 'node:fs';
 const [url, secondsText, concurrencyText = '4', maxText = '200000', pauseText = '2'] = process.argv.slice(2);
 const pauseMs = Number(pauseText);
 const target = new URL(url);
-if (!['127.0.0.1', 'localhost', '[::1]'].includes(target.hostname)) {
-  console.error('load.mjs: loopback targets only');
+// Loopback, or a test namespace's address on the bridge the test made (helpers/netns: 10.214.X.Y).
+if (!['127.0.0.1', 'localhost', '[::1]'].includes(target.hostname) && !/^10\.214\.\d{1,3}\.\d{1,3}$/.test(target.hostname)) {
+  console.error('load.mjs: loopback or test-namespace targets only');
   process.exit(2);
 }
 const deadline = Date.now() + Number(secondsText) * 1000;

@@ -15,6 +15,8 @@ sp_ns_init() {
     if ! ip -4 route | grep -q "^10\.214\.$n\."; then NS_NET="10.214.$n"; break; fi
   done
   [ -n "${NS_NET:-}" ] || { echo "no free 10.214.X.0/24" >&2; return 1; }
+  # sshd's privilege separation folder (Debian's unit makes it; a host that never started sshd has none).
+  mkdir -p /run/sshd && chmod 0755 /run/sshd
   ip link add "$NS_BRIDGE" type bridge
   ip addr add "$NS_NET.1/24" dev "$NS_BRIDGE"
   ip link set "$NS_BRIDGE" up

@@ -1,7 +1,7 @@
 // A killed agent's orders reads leave cgroups and copies; the next start
 // clears those whose agent is gone, and keeps a live agent's.
 import t from 'tap';
-import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { clearStaleJails, jailsAvailable, makeJail } from '../../../lib/ts/sandbox/cgroup.js';
@@ -21,6 +21,7 @@ t.test('stale orders cgroups go, a live agent\'s stay', { skip: process.getuid?.
 
 t.test('orders copies left in the scratch folder are removed', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'orders-scratch-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   mkdirSync(join(dir, 'orders-abc', 'svc'), { recursive: true });
   writeFileSync(join(dir, 'orders-abc', 'svc', 'orders'), 'export PORT=1\n');
   t.equal(clearOrdersScratch(dir), 1);

@@ -58,7 +58,7 @@ export async function addShip({ flags, positionals }: CommandInput): Promise<num
   if (settings.pulseSeconds !== undefined && (!Number.isInteger(settings.pulseSeconds) || settings.pulseSeconds < 1)) {
     throw new UsageError(`add ship: --pulse must be a whole number of seconds, got '${String(flags.pulse)}'`);
   }
-  const entry: ShipEntry = { name, root, target, identity, httpPort };
+  const entry: ShipEntry = { name, root, target, identity, httpPort, ...(settings.httpsPort ? { httpsPort: settings.httpsPort } : {}) };
   const say = (line: string): void => out(`${name}: ${line}`);
   await installShip(sshShipOf(entry, profile), settings, say);
   // Enroll the phleet's admiral key through the ship's root-only channel,
@@ -79,13 +79,16 @@ export async function addShip({ flags, positionals }: CommandInput): Promise<num
   return 0;
 }
 
-function shipAcmeSettings(flags: CommandInput['flags']): Pick<ShipSettings, 'httpsPort' | 'acmeDirectory' | 'acmeEmail'> {
-  const given = ['https-port', 'acme-directory', 'acme-email'].some((k) => typeof flags[k] === 'string');
+function shipAcmeSettings(flags: CommandInput['flags']): Pick<ShipSettings, 'httpsPort' | 'acmeDirectory' | 'acmeEmail' | 'acmeCa'> {
+  const given = ['https-port', 'acme-directory', 'acme-email', 'acme-ca'].some((k) => typeof flags[k] === 'string');
   if (!given) return {};
-  const c = resolveShipConfig({ 'https-port': flags['https-port'], 'acme-directory': flags['acme-directory'], 'acme-email': flags['acme-email'] }, {});
+  const ca = typeof flags['acme-ca'] === 'string' ? flags['acme-ca'] : undefined;
+  const c = resolveShipConfig({ 'https-port': flags['https-port'], 'acme-directory': flags['acme-directory'], 'acme-email': flags['acme-email'] },
+    ca ? { STARPHLEET_ACME_CA: ca } : {});
   return {
     httpsPort: typeof flags['https-port'] === 'string' ? c.httpsPort : undefined,
     acmeDirectory: typeof flags['acme-directory'] === 'string' ? (c.acmeDirectory ?? 'off') : undefined,
     acmeEmail: c.acmeEmail,
+    acmeCa: c.acmeCa,
   };
 }

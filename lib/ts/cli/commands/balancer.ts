@@ -12,32 +12,36 @@ import { Failure } from '../errors.js';
 export async function balancer({ flags }: CommandInput): Promise<number> {
   const profile = await loadProfile(starphleetHome(), typeof flags.phleet === 'string' ? flags.phleet : undefined);
   const format = typeof flags.format === 'string' ? flags.format : 'nginx';
-  if (format !== 'nginx' && format !== 'haproxy') throw new UsageError(`balancer: --format must be nginx or haproxy, got '${format}'`);
-  const listen = typeof flags.listen === 'string' ? flags.listen : '80';
+  if (format !== 'nginx' && format !== 'nginx-stream' && format !== 'haproxy') {
+    throw new UsageError(`balancer: --format must be nginx, nginx-stream or haproxy, got '${format}'`);
+  }
+  const listen = typeof flags.listen === 'string' ? flags.listen : format === 'nginx-stream' ? '443' : '80';
+  const httpsListen = typeof flags['https-listen'] === 'string' ? flags['https-listen'] : undefined;
   const entries = profile.ships.map(shipEntry);
   // A local ship (remembered by `init --root`) is named by its root, and its
   // port is not in the profile: ask the ship itself.
-  const localPorts = await localHttpPorts(entries.filter((e) => !e.target && e.httpPort === undefined), profile, shipTimeoutMs(flags, process.env));
+  const localPorts = await localPortsOf(entries.filter((e) => !e.target && e.httpPort === undefined), profile, shipTimeoutMs(flags, process.env));
   const shipsIn = entries.map((e) => ({
     name: e.target ? e.name : balancerShipName(e.name),
     host: e.target ? parseTarget(e.target).host : '127.0.0.1',
-    httpPort: e.httpPort ?? localPorts.get(e.root) ?? 80,
+    httpPort: e.httpPort ?? localPorts.get(e.root)?.http ?? 80,
+    httpsPort: e.httpsPort ?? localPorts.get(e.root)?.https ?? 443,
   }));
   try {
-    process.stdout.write(renderBalancer({ phleet: profile.name, format, listen, ships: shipsIn }, assets().templates));
+    process.stdout.write(renderBalancer({ phleet: profile.name, format, listen, httpsListen, ships: shipsIn }, assets().templates));
   } catch (err) {
     throw new Failure(`balancer: ${(err as Error).message}`);
   }
   return 0;
 }
 
-async function localHttpPorts(entries: ShipEntry[], profile: LoadedProfile, timeoutMs: number): Promise<Map<string, number>> {
-  const ports = new Map<string, number>();
+async function localPortsOf(entries: ShipEntry[], profile: LoadedProfile, timeoutMs: number): Promise<Map<string, { http: number; https?: number }>> {
+  const ports = new Map<string, { http: number; https?: number }>();
   const results = await acrossShips(entries.map((e) => handleFor(e, profile)), async (h) => {
     const res = await h.transport.request({ cmd: 'status' }, timeoutMs);
-    const port = (res.ship as { httpPort?: unknown } | undefined)?.httpPort;
-    if (!res.ok || typeof port !== 'number') throw new Error(res.error ?? 'status gave no HTTP port');
-    return port;
+    const ship = res.ship as { httpPort?: unknown; httpsPort?: unknown } | undefined;
+    if (!res.ok || typeof ship?.httpPort !== 'number') throw new Error(res.error ?? 'status gave no HTTP port');
+    return { http: ship.httpPort, https: typeof ship.httpsPort === 'number' ? ship.httpsPort : undefined };
   }, timeoutMs);
   for (const r of results) {
     if (!r.ok || r.value === undefined) throw new Failure(`balancer: ship ${r.ship.label}: cannot learn its HTTP port (${r.error ?? 'no answer'})`);
