@@ -279,6 +279,29 @@ teardown_file() {
   [[ "$(echo "$output" | grep '^/api ')" != *"error:"* ]]
 }
 
+@test "a failed build or start names its cause in status, not its last lines; the full build log is at the host path it gives" {
+  serving=$(curl -s "http://127.0.0.1:$SP_PORT/api/")
+  cp "$SP_WORK/api/package.json" "$SP_TMP/package.json.good"
+  node -e 'const f = process.argv[1], p = require(f); p.scripts.build = "vite build"; require("fs").writeFileSync(f, JSON.stringify(p))' "$SP_WORK/api/package.json"
+  sp_commit api "a build script whose tool is not installed" >/dev/null
+  run sp_wait_status "/api +online .*error: build failed: sh: 1: vite: not found; full log: $SP_ROOT/logs/build-" 120
+  echo "$output"
+  [ "$status" -eq 0 ]
+  log=$(echo "$output" | grep -o "full log: [^ ]*" | head -n 1)
+  grep -q 'vite: not found' "${log#full log: }"
+  [ "$(curl -s "http://127.0.0.1:$SP_PORT/api/")" = "$serving" ]
+  node -e 'const f = process.argv[1], p = require(f); delete p.scripts.build; p.scripts.start = "node nothere.js"; require("fs").writeFileSync(f, JSON.stringify(p))' "$SP_WORK/api/package.json"
+  sp_commit api "a start script that runs a file not there" >/dev/null
+  run sp_wait_status "/api +online .*error: the service exited with status 1 before it was healthy: Error: Cannot find module '/app/nothere.js'" 120
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [ "$(curl -s "http://127.0.0.1:$SP_PORT/api/")" = "$serving" ]
+  cp "$SP_TMP/package.json.good" "$SP_WORK/api/package.json"
+  fixed=$(sp_commit api "package.json as it was")
+  run sp_wait_status "/api +online +file://.*api.git@${fixed:0:12}" 120
+  [ "$status" -eq 0 ]
+}
+
 @test "a version that crashes at start, or fails its healthcheck, never takes over" {
   serving=$(curl -s "http://127.0.0.1:$SP_PORT/api/")
   sp_orders api 3000 api "export GREETING=hi; export HEALTHCHECK_TIMEOUT=5"

@@ -9,6 +9,7 @@ import { containerNameFor } from '../core/service-names.js';
 import { ensureSlug, pruneSlugs, readSlug, type BuildContext } from '../build/build.js';
 import { ensureBase, exitStatus, prepareAppContainer, startSupervised, stopContainer } from '../container/container.js';
 import { describeExit } from '../container/exit-reason.js';
+import { startFailureCause } from '../container/start-cause.js';
 import { allocateIp, buildIp, macForIp } from '../container/network.js';
 import { waitHealthy } from '../health/healthcheck.js';
 import { containerListenHint } from '../health/listen-hint.js';
@@ -106,7 +107,9 @@ export class Deployer {
         misplaced: () => containerListenHint(ctx.paths.lxcpath, name, orders.port, true),
         abort: () => {
           const code = exitStatus(ctx.paths, name);
-          return code === null ? null : `the service ${describeExit(code, orders.env.MEMORY_LIMIT || ctx.config.memoryLimit)} before it was healthy`;
+          if (code === null) return null;
+          const why = startFailureCause(ctx.paths.containerLog(name));
+          return `the service ${describeExit(code, orders.env.MEMORY_LIMIT || ctx.config.memoryLimit)} before it was healthy${why ? `: ${why}` : ''}`;
         },
       });
       ctx.log('health', s.path, `${name} healthy in ${((Date.now() - started) / 1000).toFixed(2)} s (${url})`);

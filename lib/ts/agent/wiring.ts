@@ -6,6 +6,7 @@ import { assets } from '../core/assets.js';
 import { runOrThrow } from '../core/sh.js';
 import { exitStatus, startSupervised, stopContainer, supervisorAlive } from '../container/container.js';
 import { describeExit } from '../container/exit-reason.js';
+import { startFailureCause } from '../container/start-cause.js';
 import { syncRepo } from '../git/resolve.js';
 import { describeCheck, probe } from '../health/healthcheck.js';
 import { readOrders } from '../hq/orders.js';
@@ -52,7 +53,11 @@ export function healDeps(agent: Ship): HealDeps {
     },
     probe: (c, timeoutMs) => (c.healthUrl ? probe(c.healthUrl, timeoutMs, c.healthRule ?? '200') : Promise.resolve({ ok: true })),
     describeProbe: (c, r) => describeCheck(c.healthUrl ?? '', r),
-    describeExit: (c, code) => (code === GONE ? 'is not running' : describeExit(code, memoryLimit(agent, c))),
+    describeExit: (c, code) => {
+      if (code === GONE) return 'is not running';
+      const why = startFailureCause(agent.paths.containerLog(c.name));
+      return `${describeExit(code, memoryLimit(agent, c))}${why ? `: ${why}` : ''}`;
+    },
     restart: async (c) => {
       // Read before anything stops: a set that cannot be read starts nothing without it.
       const secrets = agent.secretLines();

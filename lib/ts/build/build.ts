@@ -9,6 +9,7 @@ import type { ContainerIds } from '../container/idmap.js';
 import type { ContainerNet } from '../container/lxc-config.js';
 import { CappedLog } from '../logs/capped-file.js';
 import type { ShipPaths } from '../core/paths.js';
+import { failureCause } from './failure-cause.js';
 import { otherProcessesNotice, webCommand } from './release.js';
 import { runOrThrow, runScript } from '../core/sh.js';
 import { readTreeFile, TREE_FILE_MAX_BYTES } from '../sandbox/tree-file.js';
@@ -128,11 +129,14 @@ export async function ensureSlug(
     const result = await runScript(`${ctx.shDir}/build-run`, [ctx.paths.lxcpath, name, id, `starphleet-${base}`], {
       timeoutSeconds: ctx.timeoutSeconds,
       onLine: sayBuilt,
-      maxOutputBytes: 64 * 1024, // the whole output is in the build log; this is for the error line
+      maxOutputBytes: 256 * 1024, // the whole output is in the build log; this tail is for the cause line
     });
     if (result.code !== 0) {
-      const tail = (result.stdout + result.stderr).trim().split('\n').filter((l) => l.trim() !== '').slice(-3).join(' | ');
-      throw new Error(result.timedOut ? `build ran longer than ${ctx.timeoutSeconds} s (STARPHLEET_BUILD_TIMEOUT)` : `build failed: ${tail || `exit ${result.code}`}`);
+      if (result.timedOut) throw new Error(`build ran longer than ${ctx.timeoutSeconds} s (STARPHLEET_BUILD_TIMEOUT); full log: ${logFile}`);
+      // The line that names the cause (npm's, the compiler's, …), else the last lines; then where the rest is.
+      const output = (result.stdout + result.stderr).trim();
+      const why = failureCause(output) ?? output.split('\n').filter((l) => l.trim() !== '').slice(-3).map((l) => l.trim()).join(' | ');
+      throw new Error(`build failed: ${why || `exit ${result.code}`}; full log: ${logFile}`);
     }
 
     // What the repo and the build wrote is read without following links out of its tree.
