@@ -375,6 +375,75 @@ EOF
   [ "$output" = "Procfile says hello from Starphleet" ]
 }
 
+@test "build-in-container: .buildpacks runs nodejs, then static, which serves the node build's dist/" {
+  need_root
+  build="$T/build_multi"
+  mkdir -p "$build"
+  echo '{"name":"front","version":"1.0.0","scripts":{"build":"mkdir -p dist && echo built-by-node >dist/index.html"}}' >"$build/package.json"
+  printf '# a front end built by node, served by nginx\nnodejs\n\nstatic\n' >"$build/.buildpacks"
+  run "$SH/build-in-container" "$build" "$T/cache" "" "$T/meta" "$PACKS"
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"-----> Buildpack 1 of 2: Node.js (nodejs)"*"-----> Buildpack 2 of 2: static (static)"*"serves dist/ of the app"* ]]
+  [ "$(cat "$T/meta/buildpack")" = nodejs+static ]
+  [ "$(web_of "$T/meta/release.yml")" = ".starphleet/static-web" ]
+  chown -R 10000:10000 "$build"
+  port=$(free_port)
+  serve "$build" .starphleet/static-web "$port" setpriv --reuid=10000 --regid=10000 --clear-groups
+  run get "$port"
+  [ "$output" = built-by-node ]
+  [ "$(status_of "$port" /package.json)" = 404 ]
+}
+
+@test "build-in-container: .buildpacks naming a pack that is not there fails before any compile, naming the line" {
+  build="$T/build_multi_bad"
+  mkdir -p "$build"
+  echo '{"name":"x","version":"1.0.0"}' >"$build/package.json"
+  printf 'nodejs\nnosuch\n' >"$build/.buildpacks"
+  run "$SH/build-in-container" "$build" "$T/cache" "" "$T/meta" "$PACKS"
+  [ "$status" -eq 1 ]
+  [[ "$output" == "!     .buildpacks line 2: no built-in pack 'nosuch' (there are: nodejs python "* ]]
+  [[ "$output" != *"Buildpack 1 of 2"* ]]
+}
+
+@test "static: a document root that leads out of the app is refused" {
+  build=$(app static_escape index.html)
+  ln -s / "$build/out"
+  mkdir -p "$T/env"
+  echo out >"$T/env/STATIC_ROOT"
+  run --separate-stderr "$PACKS/static/bin/compile" "$build" "$T/cache" "$T/env"
+  [ "$status" -eq 1 ]
+  [ "$stderr" = "!     the document root 'out' leads out of the app" ]
+  echo ../x >"$T/env/STATIC_ROOT"
+  run --separate-stderr "$PACKS/static/bin/compile" "$build" "$T/cache" "$T/env"
+  [ "$stderr" = "!     STATIC_ROOT '../x' must be a folder inside the app" ]
+}
+
+@test "build-in-container: APP_BASE builds that folder of a monorepo; without it, the error lists the folders that would build" {
+  build="$T/build_mono"
+  mkdir -p "$build/apps/web" "$build/apps/api" "$build/docs" "$T/env"
+  cp -r "$EXAMPLES/procfile-hello/." "$build/apps/web/"
+  echo flask >"$build/apps/api/requirements.txt"
+  echo readme >"$build/README.md"
+  run "$SH/build-in-container" "$build" "$T/cache" "" "$T/meta" "$PACKS"
+  [ "$status" -eq 1 ]
+  [[ "$output" == *"no buildpack detected for this app (tried: "*"); these folders would build: apps/api (python), apps/web (procfile) (export APP_BASE=FOLDER in the orders)" ]]
+  echo apps/web >"$T/env/APP_BASE"
+  run "$SH/build-in-container" "$build" "$T/cache" "$T/env" "$T/meta" "$PACKS"
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"-----> Building the repo's apps/web/ (APP_BASE)"* ]]
+  [ "$(cat "$T/meta/buildpack")" = procfile ]
+  [ -f "$build/Procfile" ]
+  [ ! -e "$build/apps" ] && [ ! -e "$build/README.md" ]
+  echo apps/nothere >"$T/env/APP_BASE"
+  mkdir -p "$T/build_mono2"
+  cp -r "$EXAMPLES/procfile-hello/." "$T/build_mono2/"
+  run "$SH/build-in-container" "$T/build_mono2" "$T/cache" "$T/env" "$T/meta" "$PACKS"
+  [ "$status" -eq 1 ]
+  [ "$output" = "!     APP_BASE apps/nothere: no such folder in the repo" ]
+}
+
 @test "build-in-container: nothing detected fails with one clear line" {
   run --separate-stderr "$SH/build-in-container" "$(app nothing)" "$T/cache" "" "$T/meta" "$PACKS"
   [ "$status" -eq 1 ]

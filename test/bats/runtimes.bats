@@ -4,7 +4,8 @@
 # and served by ONE real ship and answering through its nginx; plus the
 # clear failures: a gem Debian does not package, a Scala app (detected, no
 # sbt), and a Go app that needs a module download, which fails while the
-# old version keeps serving. The Debian base (a couple of minutes from
+# old version keeps serving. Most choose no base: the ship builds them on the
+# Debian base because the host stack lacks their runtimes. The Debian base (a couple of minutes from
 # scratch) is cached in ${STARPHLEET_TEST_CACHE:-/var/cache/starphleet-test}/debian-base
 # and shared with debian-base.bats and bases.bats; STARPHLEET_TEST_DEBIAN=0
 # skips this file.
@@ -38,14 +39,17 @@ setup_file() {
 
   sp_hq_init
   sp_orders rack-only 4009 rack-only "export STARPHLEET_BASE=debian"
-  sp_orders go 4001 go-hello "export STARPHLEET_BASE=debian"
-  sp_orders ruby 4002 ruby-hello "export STARPHLEET_BASE=debian"
-  sp_orders php 4003 php-hello "export STARPHLEET_BASE=debian"
-  sp_orders java 4004 java-hello "export STARPHLEET_BASE=debian"
-  sp_orders perl 4005 perl-hello "export STARPHLEET_BASE=debian"
-  sp_orders apache 4006 apache-site "export STARPHLEET_BASE=debian"
+  sp_orders go 4001 go-hello
+  sp_orders ruby 4002 ruby-hello
+  sp_orders php 4003 php-hello
+  sp_orders java 4004 java-hello
+  sp_orders perl 4005 perl-hello
+  sp_orders apache 4006 apache-site
   sp_orders gem-missing 4007 gem-missing "export STARPHLEET_BASE=debian"
   sp_orders scala 4008 scala "export STARPHLEET_BASE=debian"
+  # go ... apache choose no base: their runtimes are not on the host stack, so
+  # the ship builds and runs them on the Debian base by itself. The others
+  # choose it (STARPHLEET_BASE), as an app may.
   sp_commit hq "one service per Debian-runtime buildpack" >/dev/null
   sp_start_ship
 }
@@ -64,6 +68,11 @@ slug_pack() {
   [ "$status" -eq 0 ]
   [ "$(slug_pack go)" = go ]
   grep -q "using the vendored modules in vendor/" "$SP_TMP/agent.log"
+  # No base in its orders: the host stack has no Go, so the ship chose the Debian base.
+  grep -q '"/go".*Go is not installed in this base (starphleet-host): building it on the debian base' "$SP_TMP/agent.log"
+  grep -hq '"base": "debian"' "$SP_ROOT"/slugs/go-*/*/meta.json
+  name=$("$STARPHLEET" status --root "$SP_ROOT" --json | node -e 'const d = JSON.parse(require("fs").readFileSync(0, "utf8")); console.log(d.services.find((s) => s.path === "/go").container)')
+  grep -q "rootfs.path = overlay:$SP_ROOT/bases/debian/rootfs:" "$SP_ROOT/containers/$name/config"
 }
 
 @test "ruby: ruby-hello (Sinatra on puma) resolves its Gemfile against Debian's gems and vendor/cache" {

@@ -302,6 +302,30 @@ teardown_file() {
   [ "$status" -eq 0 ]
 }
 
+@test "a monorepo folder (APP_BASE) and a node-built front end served by the static pack (.buildpacks) go live" {
+  sp_repo mono >/dev/null
+  mkdir -p "$SP_WORK/mono/apps/web" "$SP_WORK/mono/apps/front"
+  cp -a "$REPO_ROOT/test/fixtures/services/py-phleet/." "$SP_WORK/mono/apps/web/"
+  sed -i 's/phleet v1/mono web v1/' "$SP_WORK/mono/apps/web/app.py"
+  echo '{"name":"front","version":"1.0.0","scripts":{"build":"mkdir -p dist && echo front built by node >dist/index.html"}}' >"$SP_WORK/mono/apps/front/package.json"
+  printf 'nodejs\nstatic\n' >"$SP_WORK/mono/apps/front/.buildpacks"
+  echo "the repo's root" >"$SP_WORK/mono/README.md"
+  sp_commit mono "two apps in one repo" >/dev/null
+  sp_orders mono-web 8000 mono "export APP_BASE=apps/web"
+  sp_orders mono-front 8080 mono "export APP_BASE=apps/front"
+  sp_commit hq "two services from one monorepo" >/dev/null
+  run sp_wait_body /mono-web/ "^mono web v1 " 120
+  [ "$status" -eq 0 ]
+  run sp_wait_body /mono-front/ "^front built by node$" 120
+  [ "$status" -eq 0 ]
+  [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$SP_PORT/mono-front/package.json")" = 404 ]
+  grep -h '"buildpack"' "$SP_ROOT"/slugs/mono-front-*/*/meta.json | grep -q 'nodejs+static'
+  # One commit, two folders: two slugs.
+  [ "$(ls -d "$SP_ROOT"/slugs/mono-*/* | wc -l)" -eq 2 ]
+  rm -rf "$SP_WORK/hq/mono-web" "$SP_WORK/hq/mono-front"
+  sp_commit hq "no monorepo services" >/dev/null
+}
+
 @test "a version that crashes at start, or fails its healthcheck, never takes over" {
   serving=$(curl -s "http://127.0.0.1:$SP_PORT/api/")
   sp_orders api 3000 api "export GREETING=hi; export HEALTHCHECK_TIMEOUT=5"

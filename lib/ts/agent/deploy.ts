@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { assets } from '../core/assets.js';
 import { runOrThrow } from '../core/sh.js';
 import { containerNameFor } from '../core/service-names.js';
-import { ensureSlug, pruneSlugs, readSlug, type BuildContext } from '../build/build.js';
+import { ensureSlug, NeedsBase, pruneSlugs, readSlug, slugKey, type BuildContext, type SlugMeta } from '../build/build.js';
+import { appBaseOf } from '../hq/orders.js';
 import { ensureBase, exitStatus, prepareAppContainer, startSupervised, stopContainer } from '../container/container.js';
 import { describeExit } from '../container/exit-reason.js';
 import { startFailureCause } from '../container/start-cause.js';
@@ -43,22 +44,41 @@ export class Deployer {
     const ctx = this.ctx;
     const state = ctx.state();
     const secretsVersion = ctx.secrets.load().rollout;
-    const base = orders.env.STARPHLEET_BASE || ctx.config.base;
+    // The orders may choose the base; else the ship's, or the Debian base
+    // when the pack's runtime is not in the ship's (the build says so).
+    const chosen = orders.env.STARPHLEET_BASE || undefined;
+    let base = chosen ?? ctx.config.base;
     let container: ContainerRecord | undefined;
     let switchAttempted = false;
     try {
       s.updatedAt = new Date().toISOString();
-      let slug = readSlug(ctx.paths, s.id, commit);
+      // APP_BASE (orders, checked when read): the repo folder built and run.
+      const appBase = appBaseOf(orders.env) ?? '';
+      const key = slugKey(commit, appBase);
+      let slug = readSlug(ctx.paths, s.id, key);
       // A base not built yet (the first STARPHLEET_BASE=debian service) is
       // built outside the build slots, so other services' builds go on meanwhile.
       if (!slug) await this.baseOnce(base, s.path);
-      slug ??= await this.withBuildSlot((slot) => {
+      const build = (on: string): Promise<SlugMeta> => this.withBuildSlot((slot) => {
         advance(version, 'build');
-        ctx.log('build', s.path, `building ${orders.autodeploy.url} at ${commit.slice(0, 12)}`);
+        ctx.log('build', s.path, `building ${orders.autodeploy.url} at ${commit.slice(0, 12)} on the ${on} base`);
         // The build sees the same values as the app: orders exports, then phleet secrets (ENV_DIR, on a tmpfs).
         const buildEnv: Record<string, string | Buffer> = { ...orders.env, ...ctx.secrets.values(), PORT: String(orders.port) };
-        return ensureSlug(this.buildContext(slot), s.id, commit, base, buildEnv, (line) => ctx.log('build', s.path, line));
+        return ensureSlug(this.buildContext(slot), s.id, commit, on, buildEnv, (line) => ctx.log('build', s.path, line), appBase);
       });
+      if (!slug) {
+        try {
+          slug = await build(base);
+        } catch (err) {
+          if (!(err instanceof NeedsBase) || chosen !== undefined) throw err;
+          // Built once on demand, outside the build slots (other builds go on).
+          ctx.log('build', s.path, `${err.why}: building it on the ${err.base} base`);
+          advance(version, 'requeue');
+          await this.baseOnce(err.base, s.path);
+          slug = await build(err.base);
+        }
+      }
+      base = slug.base ?? base;
       // The secrets are read before the container exists: none readable, no start.
       const secretLines = ctx.secretLines();
 
@@ -66,7 +86,7 @@ export class Deployer {
       const name = containerNameFor(s.id, commit, state.seq);
       const ip = allocateIp(ctx.subnet, Object.values(state.containers).map((c) => c.ip), this.buildSlots);
       container = {
-        name, servicePath: s.path, serviceId: s.id, commit, ordersHash: orders.hash, base, ip, port: orders.port,
+        name, servicePath: s.path, serviceId: s.id, commit, ...(key !== commit ? { slugKey: key } : {}), ordersHash: orders.hash, base, ip, port: orders.port,
         state: version.state, createdAt: new Date().toISOString(), restarts: 0, secretsVersion,
         repo: `${orders.autodeploy.url}${orders.autodeploy.ref ? `#${orders.autodeploy.ref}` : ''}`,
       };
@@ -75,7 +95,7 @@ export class Deployer {
       version.container = name;
       ctx.save();
       await prepareAppContainer(ctx.paths, {
-        name, base, slugApp: join(ctx.paths.slug(s.id, commit), 'app'), web: slug.web,
+        name, base, slugApp: join(ctx.paths.slug(s.id, key), 'app'), web: slug.web,
         env: { ...orders.env, PORT: String(orders.port) },
         net: {
           bridge: ctx.config.bridge, ip, prefix: ctx.subnet.prefix, gateway: ctx.subnet.gateway, mac: macForIp(ip),
@@ -135,7 +155,7 @@ export class Deployer {
       ctx.save();
       ctx.log('agent', s.path, `serving ${name} (${commit.slice(0, 12)})`);
       if (previous && previous.name !== name && (previous.state === 'online' || previous.state === 'restarting')) ctx.startDrain(previous);
-      const inUse = new Set(Object.values(state.containers).filter((x) => x.serviceId === s.id).map((x) => x.commit));
+      const inUse = new Set(Object.values(state.containers).filter((x) => x.serviceId === s.id).map((x) => x.slugKey ?? x.commit));
       pruneSlugs(ctx.paths, s.id, inUse, KEEP_SLUGS);
     } catch (err) {
       let msg = (err as Error).message;

@@ -12,6 +12,7 @@ export interface ContainerRecord {
   servicePath: string;
   serviceId: string;
   commit: string;
+  slugKey?: string;      // its slug (build.ts slugKey): the commit, or commit-<folder hash> with APP_BASE
   ordersHash: string;
   base: string;
   ip: string;

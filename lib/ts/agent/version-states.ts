@@ -22,6 +22,7 @@ export type VersionState =
 export type VersionEvent =
   | 'build'       // queued → building (a slot was free)
   | 'built'       // building|queued → starting (the slug exists: container made)
+  | 'requeue'     // building → queued (its pack needs another base: it waits for that base and a slot)
   | 'started'     // starting → checking
   | 'live'        // checking → online (nginx switched to it)
   | 'fail'        // before online → failed
@@ -32,7 +33,7 @@ export type VersionEvent =
 
 export const TRANSITIONS: Readonly<Record<VersionState, Partial<Record<VersionEvent, VersionState>>>> = {
   queued: { build: 'building', built: 'starting', fail: 'failed', stop: 'stopped' },
-  building: { built: 'starting', fail: 'failed', stop: 'stopped' },
+  building: { built: 'starting', requeue: 'queued', fail: 'failed', stop: 'stopped' },
   starting: { started: 'checking', fail: 'failed', stop: 'stopped' },
   checking: { live: 'online', fail: 'failed', stop: 'stopped' },
   online: { crash: 'restarting', drain: 'draining', stop: 'stopped' },

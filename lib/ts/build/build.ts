@@ -1,7 +1,7 @@
 // Build: one commit of a service repo → a slug (the built /app plus its web
 // command), in a one-shot build container. A slug is kept per commit, so a
 // change of orders or a rollback to a built commit never rebuilds.
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { chmodSync, chownSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { destroyContainer, prepareBuildContainer } from '../container/container.js';
@@ -16,10 +16,19 @@ import { readTreeFile, TREE_FILE_MAX_BYTES } from '../sandbox/tree-file.js';
 
 export interface SlugMeta {
   commit: string;
+  base?: string;        // the container base it was built on (and runs on)
+  appBase?: string;     // the repo folder it was built from (orders APP_BASE)
   buildpack: string;
   web: string;
   healthcheck?: string; // the repo's `healthcheck` file
   builtAt: string;
+}
+
+/** The pack's runtime is not in the base it was built on; `base` has it. */
+export class NeedsBase extends Error {
+  constructor(readonly base: string, readonly why: string) {
+    super(`${why}: it builds on the ${base} base`);
+  }
 }
 
 /** How much of one build's output goes to the log stream; the rest is in the build log only. */
@@ -39,12 +48,20 @@ export interface BuildContext {
   subnet: string;          // the ship's subnet (a build reaches what is outside it, through NAT)
 }
 
-export function slugMetaPath(paths: ShipPaths, serviceId: string, commit: string): string {
-  return paths.slugMeta(serviceId, commit);
+export function slugMetaPath(paths: ShipPaths, serviceId: string, key: string): string {
+  return paths.slugMeta(serviceId, key);
 }
 
-export function readSlug(paths: ShipPaths, serviceId: string, commit: string): SlugMeta | null {
-  const file = slugMetaPath(paths, serviceId, commit);
+/**
+ * Where a slug is kept: per commit, and per APP_BASE folder when there is
+ * one (the same commit built from another folder is another slug).
+ */
+export function slugKey(commit: string, appBase: string): string {
+  return appBase === '' ? commit : `${commit}-${createHash('sha256').update(appBase).digest('hex').slice(0, 8)}`;
+}
+
+export function readSlug(paths: ShipPaths, serviceId: string, key: string): SlugMeta | null {
+  const file = slugMetaPath(paths, serviceId, key);
   return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as SlugMeta) : null;
 }
 
@@ -65,9 +82,10 @@ function chownTree(dir: string, uid: number): Promise<unknown> {
 /** Return the slug for commit, building it first if the ship does not have it. */
 export async function ensureSlug(
   ctx: BuildContext, serviceId: string, commit: string, base: string,
-  buildEnv: Record<string, string | Buffer>, onLine: (line: string) => void,
+  buildEnv: Record<string, string | Buffer>, onLine: (line: string) => void, appBase = '',
 ): Promise<SlugMeta> {
-  const existing = readSlug(ctx.paths, serviceId, commit);
+  const key = slugKey(commit, appBase);
+  const existing = readSlug(ctx.paths, serviceId, key);
   if (existing) return existing;
 
   const id = `${commit.slice(0, 8)}${randomBytes(3).toString('hex')}`;
@@ -131,6 +149,8 @@ export async function ensureSlug(
       onLine: sayBuilt,
       maxOutputBytes: 256 * 1024, // the whole output is in the build log; this tail is for the cause line
     });
+    const needs = result.code === 75 ? (readTreeFile(meta, 'needs-base', 64, 'the build\'s base request') ?? '').trim() : '';
+    if (needs !== '' && needs !== base) throw new NeedsBase(needs, failureCause(result.stdout + result.stderr) ?? `the pack needs the ${needs} base`);
     if (result.code !== 0) {
       if (result.timedOut) throw new Error(`build ran longer than ${ctx.timeoutSeconds} s (STARPHLEET_BUILD_TIMEOUT); full log: ${logFile}`);
       // The line that names the cause (npm's, the compiler's, …), else the last lines; then where the rest is.
@@ -148,12 +168,14 @@ export async function ensureSlug(
     const healthcheck = readTreeFile(app, 'healthcheck', 4096);
     const slugMeta: SlugMeta = {
       commit,
+      base,
+      ...(appBase ? { appBase } : {}),
       buildpack: (readTreeFile(meta, 'buildpack', 256, "the build's buildpack name") ?? 'unknown').trim() || 'unknown',
       web,
       healthcheck: healthcheck === null ? undefined : healthcheck.split('\n')[0].trim(),
       builtAt: new Date().toISOString(),
     };
-    const slugDir = ctx.paths.slug(serviceId, commit);
+    const slugDir = ctx.paths.slug(serviceId, key);
     rmSync(slugDir, { recursive: true, force: true });
     mkdirSync(dirname(slugDir), { recursive: true });
     chmodSync(dirname(slugDir), 0o711);
@@ -161,7 +183,7 @@ export async function ensureSlug(
     mkdirSync(slugDir, { mode: 0o700 });
     chownSync(slugDir, ids.app, ids.app);
     renameSync(app, join(slugDir, 'app'));
-    writeFileSync(slugMetaPath(ctx.paths, serviceId, commit), JSON.stringify(slugMeta, null, 2) + '\n', { mode: 0o600 });
+    writeFileSync(slugMetaPath(ctx.paths, serviceId, key), JSON.stringify(slugMeta, null, 2) + '\n', { mode: 0o600 });
     say(`-----> Slug ready: web: ${web}`);
     return slugMeta;
   } catch (err) {
@@ -177,7 +199,7 @@ export async function ensureSlug(
   }
 }
 
-/** Keep the slugs containers use plus the newest `keep` others; remove the rest. */
+/** Keep the slugs containers use (their slug keys) plus the newest `keep` others; remove the rest. */
 export function pruneSlugs(paths: ShipPaths, serviceId: string, inUse: Set<string>, keep: number): string[] {
   const dir = dirname(paths.slug(serviceId, 'x'));
   if (!existsSync(dir)) return [];

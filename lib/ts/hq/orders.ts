@@ -53,6 +53,8 @@ export function ordersFromEnv(captured: Record<string, string>): Orders {
     throw new Error(`STRIP_PREFIX must be true or false, got '${strip}'`);
   }
   parseDomains(env.DOMAINS); // a bad host name is this orders file's error
+  const appBase = appBaseOf(env);
+  if (appBase === null) throw new Error(`APP_BASE must be a folder of the repo, relative, without '..' (like apps/web), got '${env.APP_BASE}'`);
   const healthcheck = env.HEALTHCHECK;
   const orders = {
     autodeploy: parseGitUrl(target),
@@ -62,6 +64,17 @@ export function ordersFromEnv(captured: Record<string, string>): Orders {
     env,
   };
   return { ...orders, hash: hashOrders(orders) };
+}
+
+/**
+ * The repo folder the service is built and run from (orders APP_BASE, for
+ * monorepos): '' for the repo's root, null when it is not a plain relative path.
+ */
+export function appBaseOf(env: Record<string, string> | undefined): string | null {
+  const v = (env?.APP_BASE ?? '').trim().replace(/^\.\/+/, '').replace(/\/+$/, '');
+  if (v === '' || v === '.') return '';
+  const parts = v.split('/');
+  return parts.every((p) => /^[A-Za-z0-9_][A-Za-z0-9._-]*$/.test(p) && p !== '..') ? parts.join('/') : null;
 }
 
 export function normalizeSnippet(snippet: string): string {

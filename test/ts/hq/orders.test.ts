@@ -2,7 +2,8 @@ import t from 'tap';
 import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ordersFromEnv, parseEnv0, readOrders, stripsPrefix } from '../../../lib/ts/hq/orders.js';
+import { appBaseOf, ordersFromEnv, parseEnv0, readOrders, stripsPrefix } from '../../../lib/ts/hq/orders.js';
+import { slugKey } from '../../../lib/ts/build/build.js';
 
 const sh = join(import.meta.dirname, '..', '..', '..', 'lib', 'sh', 'host');
 const dir = mkdtempSync(join(tmpdir(), 'orders-test-'));
@@ -73,4 +74,17 @@ t.test('STRIP_PREFIX: true by default, false/0/no/off keep the full path, anythi
   const base = { STARPHLEET_AUTODEPLOY: 'https://example.com/app.git' };
   t.equal(ordersFromEnv({ ...base, STRIP_PREFIX: 'false' }).env.STRIP_PREFIX, 'false');
   t.throws(() => ordersFromEnv({ ...base, STRIP_PREFIX: 'maybe' }), /STRIP_PREFIX must be true or false, got 'maybe'/);
+});
+
+t.test('APP_BASE: a plain relative folder of the repo, else an orders error', async (t) => {
+  t.equal(appBaseOf({ APP_BASE: 'apps/web' }), 'apps/web');
+  t.equal(appBaseOf({ APP_BASE: './apps/web/' }), 'apps/web');
+  t.equal(appBaseOf({ APP_BASE: '' }), '');
+  t.equal(appBaseOf({}), '');
+  t.equal(appBaseOf({ APP_BASE: '.' }), '');
+  for (const bad of ['../x', 'apps/../../etc', '/abs', 'a b', 'apps//web', '.git']) t.equal(appBaseOf({ APP_BASE: bad }), null, bad);
+  await t.rejects(readOrders(ordersFile('appbase', 'export APP_BASE=../up\nautodeploy file:///a.git\n'), sh), /APP_BASE must be a folder of the repo, relative, without '\.\.' \(like apps\/web\), got '\.\.\/up'/);
+  t.equal(slugKey('a'.repeat(40), ''), 'a'.repeat(40), 'no folder: the commit');
+  t.match(slugKey('a'.repeat(40), 'apps/web'), /^a{40}-[0-9a-f]{8}$/);
+  t.not(slugKey('a'.repeat(40), 'apps/web'), slugKey('a'.repeat(40), 'apps/api'), 'another folder, another slug');
 });
