@@ -110,7 +110,7 @@ export class Agent implements Ship {
     });
     this.drainer = new Drainer(this, (name) => this.healer.forget(name));
     const slots = Number(process.env.STARPHLEET_BUILDS ?? cpus().length) || 1;
-    this.deployer = new Deployer(this, slots);
+    this.deployer = new Deployer(this, slots, () => this.admirals.gitEnv());
     this.admirals = new AdmiralSync(this);
     this.controller = new Controller(this);
     this.services = new Services(this);

@@ -8,6 +8,8 @@ import { runOrThrow } from '../core/sh.js';
 import { containerNameFor } from '../core/service-names.js';
 import { ensureSlug, NeedsBase, pruneSlugs, readSlug, slugKey, type BuildContext, type SlugMeta } from '../build/build.js';
 import { appBaseOf } from '../hq/orders.js';
+import { syncRepo } from '../git/resolve.js';
+import { createHash } from 'node:crypto';
 import { ensureBase, exitStatus, prepareAppContainer, startSupervised, stopContainer } from '../container/container.js';
 import { describeExit } from '../container/exit-reason.js';
 import { startFailureCause } from '../container/start-cause.js';
@@ -33,7 +35,8 @@ export class Deployer {
   private readonly waiting: Array<(slot: number) => void> = [];
   readonly buildSlots: number;
 
-  constructor(private readonly ctx: AgentContext, buildSlots: number) {
+  /** gitEnv: what git runs with (the privatize key), for packs fetched by URL. */
+  constructor(private readonly ctx: AgentContext, buildSlots: number, private readonly gitEnv: () => NodeJS.ProcessEnv = () => process.env) {
     // At most half the subnet's hosts build; the rest serve.
     const hosts = 2 ** (32 - ctx.subnet.prefix) - 3;
     this.buildSlots = Math.max(1, Math.min(buildSlots, Math.floor(hosts / 2)));
@@ -197,6 +200,11 @@ export class Deployer {
         upScript: `${assets().sh}/veth-isolate`,
       },
       subnet: ctx.config.subnet,
+      // A pack named by URL: a bare repo of its own in the repo cache, as a service's.
+      fetchPack: async (target) => {
+        const cache = join(ctx.paths.repos, `buildpack-${createHash('sha256').update(target.url).digest('hex').slice(0, 16)}.git`);
+        return { cache, commit: await syncRepo(assets().sh, target, cache, this.gitEnv(), ctx.config.gitTimeoutSeconds) };
+      },
     };
   }
 

@@ -9,7 +9,9 @@ import type { ContainerIds } from '../container/idmap.js';
 import type { ContainerNet } from '../container/lxc-config.js';
 import { CappedLog } from '../logs/capped-file.js';
 import type { ShipPaths } from '../core/paths.js';
+import { packUrls } from './custom-packs.js';
 import { failureCause } from './failure-cause.js';
+import type { GitTarget } from '../git/resolve.js';
 import { otherProcessesNotice, webCommand } from './release.js';
 import { runOrThrow, runScript } from '../core/sh.js';
 import { readTreeFile, TREE_FILE_MAX_BYTES } from '../sandbox/tree-file.js';
@@ -46,6 +48,8 @@ export interface BuildContext {
   ids: ContainerIds;       // host ids of the build container's root and app user
   net: ContainerNet;       // the build slot's address on the ship's bridge
   subnet: string;          // the ship's subnet (a build reaches what is outside it, through NAT)
+  /** Fetch a pack's repo on the host (into the repo cache, with the ship's key and deadline): its cache and commit. */
+  fetchPack(target: GitTarget): Promise<{ cache: string; commit: string }>;
 }
 
 export function slugMetaPath(paths: ShipPaths, serviceId: string, key: string): string {
@@ -119,6 +123,8 @@ export async function ensureSlug(
     chownSync(work, ids.root, ids.root);
     await runOrThrow(`${ctx.shDir}/git-export`, [ctx.paths.repo(serviceId), commit, app]);
     mkdirSync(meta);
+    await fetchCustomPacks(ctx, app, appBase, buildEnv.BUILDPACK_URL, meta, say)
+      .catch((err: Error) => { throw new Error(`build failed: ${err.message}`); });
     mkdirSync(envDir, { mode: 0o750 });
     // ENV_DIR (orders exports and phleet secrets, one file per variable) lives
     // on a tmpfs: it never reaches a disk and is gone when the build ends.
@@ -197,6 +203,31 @@ export async function ensureSlug(
     }
     rmSync(work, { recursive: true, force: true });
   }
+}
+
+/**
+ * The packs this build names by URL, fetched on the host and exported into
+ * META_DIR/packs/N, listed in META_DIR/packs.tsv for build-in-container.
+ */
+async function fetchCustomPacks(
+  ctx: BuildContext, app: string, appBase: string, ordersUrl: string | Buffer | undefined, meta: string, say: (line: string) => void,
+): Promise<void> {
+  const inApp = (rel: string): string | null => readTreeFile(app, appBase ? `${appBase}/${rel}` : rel, TREE_FILE_MAX_BYTES, `the app's ${rel}`);
+  const urls = packUrls(ordersUrl === undefined ? undefined : String(ordersUrl), inApp('.env'), inApp('.buildpacks'));
+  const lines: string[] = [];
+  for (const [i, p] of urls.entries()) {
+    say(`-----> Fetching buildpack ${p.spec} (named by ${p.from}) on the ship`);
+    let fetched: { cache: string; commit: string };
+    try {
+      fetched = await ctx.fetchPack(p.target);
+    } catch (err) {
+      throw new Error(`${p.from}: buildpack ${p.spec}: ${(err as Error).message}`);
+    }
+    mkdirSync(join(meta, 'packs'), { recursive: true });
+    await runOrThrow(`${ctx.shDir}/git-export`, [fetched.cache, fetched.commit, join(meta, 'packs', String(i))]);
+    lines.push(`${p.spec}\tpacks/${i}\n`);
+  }
+  if (lines.length > 0) writeFileSync(join(meta, 'packs.tsv'), lines.join(''));
 }
 
 /** Keep the slugs containers use (their slug keys) plus the newest `keep` others; remove the rest. */
