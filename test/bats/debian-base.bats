@@ -24,11 +24,11 @@ teardown_file() {
   sp_teardown_ship
 }
 
-@test "a Node.js service builds and serves on the Debian base with Debian's node" {
+@test "a Node.js service builds and serves on the Debian base, on the ship's default Node.js (Debian's npm)" {
   run sp_wait_body /hello "Hello from Starphleet" 300
   [ "$status" -eq 0 ]
   [[ "$output" == *"courtesy of the ms package"* ]]
-  run grep -E '"service":"/hello","container":null,"source":"build",.*node v18\.' "$SP_TMP/agent.log"
+  run grep -E '"service":"/hello","container":null,"source":"build",.*Using Node\.js [0-9]+\.[0-9]+\.[0-9]+, the newest LTS' "$SP_TMP/agent.log"
   [ "$status" -eq 0 ]
 }
 

@@ -28,6 +28,19 @@ teardown_file() {
   [ "$status" -eq 0 ]
 }
 
+@test "a Node.js app without engines.node runs on the newest LTS, which the ship fetched from the npm registry" {
+  default=$(cat "$SP_ROOT/runtimes/node/default")
+  [[ "$default" =~ ^[0-9]*[02468]\.[0-9]+\.[0-9]+$ ]]
+  [ "${default%%.*}" -ge 24 ]
+  run "$STARPHLEET" attach --root "$SP_ROOT" /api -- node -e 'console.log(process.version, process.execPath)'
+  echo "$output"
+  [ "$output" = "v$default /starphleet-runtimes/node/$default/bin/node" ]
+  grep -q "Using Node.js $default, the newest LTS (no engines.node in package.json)" "$SP_TMP/agent.log"
+  # Its headers came with it: node-gyp builds against them, offline.
+  [ -f "$SP_ROOT/runtimes/node/$default/include/node/node_api.h" ]
+  echo "# default Node.js $default" >&3
+}
+
 @test "the app runs as an unprivileged user with HOME=/app" {
   run curl -s "http://127.0.0.1:$SP_PORT/api/"
   [[ "$output" == *"user=10000 home=/app"* ]]

@@ -222,6 +222,8 @@ export class Agent implements Ship {
       this.bridgeCreatedNow = true;
     }
     await ensureBase(p, assets().lxc, this.config.base, this.containerIds, (l) => this.log('agent', null, l));
+    // The default Node.js is checked in the background; the first build waits for it.
+    void this.deployer.defaultNodeOnce(null);
     // A build the previous agent did not finish (killed mid-build): its work
     // folder, ENV_DIR tmpfs and build container go; the pipeline builds it again.
     for (const what of await cleanBuildLeftovers(p, assets().sh)) this.log('agent', null, `removed ${what} left by an unfinished build`);

@@ -8,6 +8,7 @@ import { runOrThrow } from '../core/sh.js';
 import { containerNameFor } from '../core/service-names.js';
 import { ensureSlug, NeedsBase, pruneSlugs, readSlug, slugKey, type BuildContext, type SlugMeta } from '../build/build.js';
 import { appBaseOf } from '../hq/orders.js';
+import { ensureDefaultNode } from '../build/node-runtime.js';
 import { syncRepo } from '../git/resolve.js';
 import { createHash } from 'node:crypto';
 import { ensureBase, exitStatus, prepareAppContainer, startSupervised, stopContainer } from '../container/container.js';
@@ -25,11 +26,15 @@ import { advance } from './version-states.js';
 
 /** Failed containers kept for inspection, per service. */
 const KEEP_FAILED = 2;
+/** After a check of the default Node.js, the next one waits this long. */
+const NODE_RECHECK_MS = 10 * 60 * 1000;
 /** Built slugs kept per service besides the ones containers use. */
 const KEEP_SLUGS = Number(process.env.STARPHLEET_KEEP_SLUGS ?? 5) || 5;
 
 export class Deployer {
   private readonly baseBuilds = new Map<string, Promise<unknown>>();
+  private nodeCheck: Promise<unknown> | null = null;
+  private nodeCheckedAt = 0;
   /** Free build slots; slot k builds at buildIp(subnet, k). */
   private readonly freeSlots: number[];
   private readonly waiting: Array<(slot: number) => void> = [];
@@ -62,6 +67,8 @@ export class Deployer {
       // A base not built yet (the first STARPHLEET_BASE=debian service) is
       // built outside the build slots, so other services' builds go on meanwhile.
       if (!slug) await this.baseOnce(base, s.path);
+      // The default Node.js (newest LTS, from the npm registry): current before any build.
+      if (!slug) await this.defaultNodeOnce(s.path);
       const build = (on: string): Promise<SlugMeta> => this.withBuildSlot((slot) => {
         advance(version, 'build');
         ctx.log('build', s.path, `building ${orders.autodeploy.url} at ${commit.slice(0, 12)} on the ${on} base`);
@@ -206,6 +213,18 @@ export class Deployer {
         return { cache, commit: await syncRepo(assets().sh, target, cache, this.gitEnv(), ctx.config.gitTimeoutSeconds) };
       },
     };
+  }
+
+  /**
+   * One check of the default Node.js at a time (node-runtime.ts: at most one
+   * registry call a day); after a check, none for 10 min (a ship without the
+   * registry does not pay for it at every build). The agent starts one at start.
+   */
+  defaultNodeOnce(servicePath: string | null): Promise<unknown> {
+    if (!this.nodeCheck && Date.now() - this.nodeCheckedAt < NODE_RECHECK_MS) return Promise.resolve();
+    this.nodeCheck ??= ensureDefaultNode(this.ctx.paths, assets().sh, (l) => this.ctx.log(servicePath ? 'build' : 'agent', servicePath, l))
+      .finally(() => { this.nodeCheck = null; this.nodeCheckedAt = Date.now(); });
+    return this.nodeCheck;
   }
 
   /** One build of each container base at a time: services that need the same base wait for the same build. */

@@ -96,6 +96,11 @@ function containerTree(dir: string, ids: ContainerIds): void {
   ownedDir(join(dir, 'delta'), ids.root, ids.root, 0o755);
 }
 
+/** The runtimes the ship fetched (its default Node.js), read-only at /starphleet-runtimes, when it has any. */
+function runtimesMount(paths: ShipPaths): string[] {
+  return existsSync(paths.runtimes) ? [bindMount(paths.runtimes, 'starphleet-runtimes', true)] : [];
+}
+
 export async function prepareAppContainer(paths: ShipPaths, input: AppContainerInput): Promise<void> {
   const dir = paths.container(input.name);
   const { ids } = input;
@@ -120,6 +125,7 @@ export async function prepareAppContainer(paths: ShipPaths, input: AppContainerI
       overlayMount(input.slugApp, join(dir, 'app-upper'), join(dir, 'app-work'), 'app'),
       bindMount(input.containerShDir, 'starphleet', true),
       bindMount(join(dir, 'env'), 'starphleet-env', true),
+      ...runtimesMount(paths),
     ],
   }, input.lxcDir);
   writeFileSync(join(dir, 'config'), config, { mode: 0o600 });
@@ -165,6 +171,7 @@ export async function prepareBuildContainer(paths: ShipPaths, input: BuildContai
       bindMount(input.metaDir, 'tmp/meta', false),
       bindMount(input.containerShDir, 'starphleet', true),
       bindMount(input.buildpacksDir, 'starphleet-buildpacks', true),
+      ...runtimesMount(paths),
     ],
   }, input.lxcDir);
   writeFileSync(join(dir, 'config'), config, { mode: 0o600 });

@@ -20,6 +20,8 @@ export function shipPaths(root: string) {
     caches: join(root, 'cache'),
     cache: (serviceId: string) => join(root, 'cache', serviceId),
     bases: join(root, 'bases'),
+    // Runtimes the ship fetched itself (the default Node.js), mounted read-only at /starphleet-runtimes.
+    runtimes: join(root, 'runtimes'),
     base: (name: string) => join(root, 'bases', name),
     lxcpath: join(root, 'containers'),
     container: (name: string) => join(root, 'containers', name),
