@@ -57,10 +57,14 @@ teardown_file() {
 }
 
 @test "a service repo's .env naming a pack on the ship's disk is refused in one line; the orders' pack keeps serving" {
-  printf 'BUILDPACK_URL=file://%s/pack.git\n' "$SP_REPOS" >"$SP_WORK/app/.env"
-  sp_commit app "a .env naming a local pack" >/dev/null
+  # Orders without a pack first (the same commit, another slug: it has no
+  # pack of its own, so that build fails), then the repo's .env names one.
   sp_orders custom 8000 app ""
   sp_commit hq "no pack in the orders" >/dev/null
+  run sp_wait_status "/custom +online .*error: build failed: no buildpack detected" 90
+  [ "$status" -eq 0 ]
+  printf 'BUILDPACK_URL=file://%s/pack.git\n' "$SP_REPOS" >"$SP_WORK/app/.env"
+  sp_commit app "a .env naming a local pack" >/dev/null
   run sp_wait_status "/custom +online .*error: build failed: .env: file://$SP_REPOS/pack.git reads the ship's own disk: a pack at a path or file:// URL may only be named by the orders' BUILDPACK_URL" 90
   echo "$output"
   [ "$status" -eq 0 ]

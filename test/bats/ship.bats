@@ -41,6 +41,25 @@ teardown_file() {
   echo "# default Node.js $default" >&3
 }
 
+@test "sqlite3 from the npm registry compiles with node-gyp against the node in use (no download from the Node.js site) and answers a query" {
+  sp_repo sqlite "$REPO_ROOT/test/fixtures/services/node-sqlite" >/dev/null
+  # From source: prebuild-install would fetch a binary from GitHub.
+  sp_orders sqlite 3000 sqlite "export npm_config_build_from_source=true"
+  sp_commit hq "a native module" >/dev/null
+  started=$SECONDS
+  run sp_wait_body /sqlite/ "^sqlite says 42 \(SQLite 3\.[0-9.]+, node v$(cat "$SP_ROOT/runtimes/node/default")\)$" 600
+  echo "$output"
+  [ "$status" -eq 0 ]
+  echo "# sqlite3 built from source and live in $((SECONDS - started)) s" >&3
+  # Compiled here (not a prebuilt binary), against the headers the ship's node
+  # came with: node-gyp never fetched any into its cache.
+  compgen -G "$SP_ROOT/slugs/sqlite-*/*/app/node_modules/sqlite3/build/Release/node_sqlite3.node" >/dev/null
+  run compgen -G "$SP_ROOT/cache/sqlite-*/home/.cache/node-gyp"
+  [ "$status" -ne 0 ]
+  rm -rf "$SP_WORK/hq/sqlite"
+  sp_commit hq "no sqlite" >/dev/null
+}
+
 @test "the app runs as an unprivileged user with HOME=/app" {
   run curl -s "http://127.0.0.1:$SP_PORT/api/"
   [[ "$output" == *"user=10000 home=/app"* ]]

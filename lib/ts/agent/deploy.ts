@@ -62,7 +62,7 @@ export class Deployer {
       s.updatedAt = new Date().toISOString();
       // APP_BASE (orders, checked when read): the repo folder built and run.
       const appBase = appBaseOf(orders.env) ?? '';
-      const key = slugKey(commit, appBase);
+      const key = slugKey(commit, appBase, (orders.env.BUILDPACK_URL ?? '').trim());
       let slug = readSlug(ctx.paths, s.id, key);
       // A base not built yet (the first STARPHLEET_BASE=debian service) is
       // built outside the build slots, so other services' builds go on meanwhile.
@@ -96,7 +96,7 @@ export class Deployer {
       const name = containerNameFor(s.id, commit, state.seq);
       const ip = allocateIp(ctx.subnet, Object.values(state.containers).map((c) => c.ip), this.buildSlots);
       container = {
-        name, servicePath: s.path, serviceId: s.id, commit, ...(key !== commit ? { slugKey: key } : {}), ordersHash: orders.hash, base, ip, port: orders.port,
+        name, servicePath: s.path, serviceId: s.id, commit, ...(key !== commit ? { slugKey: key } : {}), ...(slug.warning ? { warning: slug.warning } : {}), ordersHash: orders.hash, base, ip, port: orders.port,
         state: version.state, createdAt: new Date().toISOString(), restarts: 0, secretsVersion,
         repo: `${orders.autodeploy.url}${orders.autodeploy.ref ? `#${orders.autodeploy.ref}` : ''}`,
       };

@@ -12,7 +12,8 @@ export interface ContainerRecord {
   servicePath: string;
   serviceId: string;
   commit: string;
-  slugKey?: string;      // its slug (build.ts slugKey): the commit, or commit-<folder hash> with APP_BASE
+  slugKey?: string;
+  warning?: string;      // its build's warning (npm EBADENGINE), for status      // its slug (build.ts slugKey): the commit, or commit-<folder hash> with APP_BASE
   ordersHash: string;
   base: string;
   ip: string;

@@ -50,6 +50,7 @@ export interface ServiceStatus {
   port: number | null;
   restarts: number;
   error: string | null;
+  warning: string | null;          // a build warning that may break it (npm EBADENGINE): the newest failed version's, else the serving one's
   uptimeSeconds: number | null;    // of the serving container, since it last (re)started
   memoryBytes: number | null;      // of the serving container's cgroup
   health: HealthSeen | null;       // last check of the serving container
@@ -126,6 +127,8 @@ export function statusOf(state: ShipState, config: ShipConfig, live?: StatusLive
         port: c?.port ?? null,
         restarts: c?.restarts ?? 0,
         error: s.lastError ?? s.ordersError ?? domains.conflicts.get(s.path) ?? crashNote(c, now),
+        // The build's warning of the version that failed last, else of the one serving.
+        warning: newestFailed(state, s.path)?.warning ?? c?.warning ?? null,
         uptimeSeconds: serving?.uptimeSeconds ?? null,
         memoryBytes: serving?.memoryBytes ?? null,
         health: serving?.health ?? null,
@@ -144,7 +147,7 @@ export function statusOf(state: ShipState, config: ShipConfig, live?: StatusLive
     const cs = containerStatus(c, live, now);
     services.push({
       path: c.servicePath, state: 'draining', repo: null, ref: null, commit: c.commit, servingCommit: null, failedCommit: null,
-      container: c.name, ip: c.ip, port: c.port, restarts: c.restarts, error: null, retry: null, domains: [],
+      container: c.name, ip: c.ip, port: c.port, restarts: c.restarts, error: null, warning: null, retry: null, domains: [],
       uptimeSeconds: cs.uptimeSeconds, memoryBytes: cs.memoryBytes, health: cs.health, containers: [cs], step: null, stepSeconds: null,
     });
   }
@@ -198,6 +201,7 @@ export function formatStatus(status: ShipStatus): string {
     s.containers.filter((x) => x.name !== s.container && x.state !== 'failed').map((x) => `${x.state}=${x.name}`).join(' '),
     s.failedCommit ? `failed=${s.failedCommit.slice(0, 12)}` : '',
     s.error ? `error: ${s.error}` : '',
+    s.warning ? `warning: ${s.warning}` : '',
     s.retry ? `(${s.retry})` : '',
     // A step that takes long is worth a look (a git host that does not answer, a long build).
     s.step && (s.stepSeconds ?? 0) >= 5 ? `(${s.step} for ${formatSeconds(s.stepSeconds ?? 0)})` : '',
@@ -207,6 +211,13 @@ export function formatStatus(status: ShipStatus): string {
     lines.push(r.map((cell, i) => (i < 4 ? cell.padEnd(widths[i]) : cell)).filter((cell, i) => i < 4 || cell !== '').join('  ').trimEnd());
   }
   return lines.join('\n');
+}
+
+/** The newest failed container of a service, if any. */
+function newestFailed(state: ShipState, path: string): ContainerRecord | undefined {
+  return Object.values(state.containers)
+    .filter((x) => x.servicePath === path && x.state === 'failed')
+    .sort((a, b) => b.createdAt.localeCompare(a.createdAt))[0];
 }
 
 export function formatSeconds(n: number): string {

@@ -10,6 +10,7 @@ import type { ContainerNet } from '../container/lxc-config.js';
 import { CappedLog } from '../logs/capped-file.js';
 import type { ShipPaths } from '../core/paths.js';
 import { packUrls } from './custom-packs.js';
+import { EngineWarnings } from './engine-warnings.js';
 import { failureCause } from './failure-cause.js';
 import type { GitTarget } from '../git/resolve.js';
 import { otherProcessesNotice, webCommand } from './release.js';
@@ -20,6 +21,7 @@ export interface SlugMeta {
   commit: string;
   base?: string;        // the container base it was built on (and runs on)
   appBase?: string;     // the repo folder it was built from (orders APP_BASE)
+  warning?: string;     // what the build warned of that may break the app (npm EBADENGINE)
   buildpack: string;
   web: string;
   healthcheck?: string; // the repo's `healthcheck` file
@@ -57,11 +59,13 @@ export function slugMetaPath(paths: ShipPaths, serviceId: string, key: string): 
 }
 
 /**
- * Where a slug is kept: per commit, and per APP_BASE folder when there is
- * one (the same commit built from another folder is another slug).
+ * Where a slug is kept: per commit, and per APP_BASE folder and orders
+ * BUILDPACK_URL when there are (the same commit built from another folder,
+ * or with another pack, is another slug).
  */
-export function slugKey(commit: string, appBase: string): string {
-  return appBase === '' ? commit : `${commit}-${createHash('sha256').update(appBase).digest('hex').slice(0, 8)}`;
+export function slugKey(commit: string, appBase: string, buildpackUrl = ''): string {
+  if (appBase === '' && buildpackUrl === '') return commit;
+  return `${commit}-${createHash('sha256').update(`${appBase}\0${buildpackUrl}`).digest('hex').slice(0, 8)}`;
 }
 
 export function readSlug(paths: ShipPaths, serviceId: string, key: string): SlugMeta | null {
@@ -88,7 +92,7 @@ export async function ensureSlug(
   ctx: BuildContext, serviceId: string, commit: string, base: string,
   buildEnv: Record<string, string | Buffer>, onLine: (line: string) => void, appBase = '',
 ): Promise<SlugMeta> {
-  const key = slugKey(commit, appBase);
+  const key = slugKey(commit, appBase, String(buildEnv.BUILDPACK_URL ?? '').trim());
   const existing = readSlug(ctx.paths, serviceId, key);
   if (existing) return existing;
 
@@ -107,7 +111,9 @@ export async function ensureSlug(
   // build's output; the build log on disk keeps its capped tail.
   let streamed = 0;
   const say = (line: string): void => { log.write(`${line}\n`); onLine(line); };
+  const engines = new EngineWarnings();
   const sayBuilt = (line: string): void => {
+    engines.push(line);
     log.write(`${line}\n`);
     if (streamed > STREAMED_BYTES) return;
     streamed += line.length + 1;
@@ -162,7 +168,8 @@ export async function ensureSlug(
       // The line that names the cause (npm's, the compiler's, …), else the last lines; then where the rest is.
       const output = (result.stdout + result.stderr).trim();
       const why = failureCause(output) ?? output.split('\n').filter((l) => l.trim() !== '').slice(-3).map((l) => l.trim()).join(' | ');
-      throw new Error(`build failed: ${why || `exit ${result.code}`}; full log: ${logFile}`);
+      const engineNote = engines.summary();
+      throw new Error(`build failed: ${why || `exit ${result.code}`}${engineNote ? `; ${engineNote}` : ''}; full log: ${logFile}`);
     }
 
     // What the repo and the build wrote is read without following links out of its tree.
@@ -176,6 +183,7 @@ export async function ensureSlug(
       commit,
       base,
       ...(appBase ? { appBase } : {}),
+      ...(engines.summary() ? { warning: engines.summary() ?? undefined } : {}),
       buildpack: (readTreeFile(meta, 'buildpack', 256, "the build's buildpack name") ?? 'unknown').trim() || 'unknown',
       web,
       healthcheck: healthcheck === null ? undefined : healthcheck.split('\n')[0].trim(),

@@ -42,7 +42,9 @@ export async function ensureDefaultNode(paths: ShipPaths, shDir: string, log: (l
       const f = await runScript(`${shDir}/node-runtime`, ['fetch', version, join(dir, version)], { timeoutSeconds: 300, maxOutputBytes: 64 * 1024 });
       if (f.code !== 0 || f.timedOut) throw new Error(`fetching ${version}: ${f.timedOut ? 'longer than 300 s' : (f.stderr.trim().split('\n').pop() ?? `exit ${f.code}`)}`);
     }
-    writeFileSync(`${defaultNodeFile(paths)}.tmp`, `${version}\n`, { mode: 0o644 });
+    writeFileSync(`${defaultNodeFile(paths)}.tmp`, `${version}\n`);
+    // Read by every container user (the agent's umask is 077).
+    chmodSync(`${defaultNodeFile(paths)}.tmp`, 0o644);
     renameSync(`${defaultNodeFile(paths)}.tmp`, defaultNodeFile(paths));
     if (version !== have) log(`default Node.js: ${version}`);
     return version;
