@@ -321,6 +321,13 @@ teardown_file() {
   [ "$status" -eq 0 ]
   log=$(echo "$output" | grep -o "full log: [^ ]*" | head -n 1)
   grep -q 'vite: not found' "${log#full log: }"
+  # The whole build log is one command away.
+  run "$STARPHLEET" logs /api --build --root "$SP_ROOT"
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"-----> Running build"*"vite: not found"* ]]
+  run "$STARPHLEET" logs /nothere --build --root "$SP_ROOT"
+  [ "$status" -eq 1 ]
+  [[ "$output" == *"logs --build /nothere: no service at /nothere on this ship"* ]]
   [ "$(curl -s "http://127.0.0.1:$SP_PORT/api/")" = "$serving" ]
   node -e 'const f = process.argv[1], p = require(f); delete p.scripts.build; p.scripts.start = "node nothere.js"; require("fs").writeFileSync(f, JSON.stringify(p))' "$SP_WORK/api/package.json"
   sp_commit api "a start script that runs a file not there" >/dev/null

@@ -2,6 +2,7 @@
 // once: it kicks the HQ and every pipeline and waits for none of them,
 // unless asked to (`"wait": SECONDS`, bounded), and then only for the polls
 // (HQ read, orders, fetch), never for a build.
+import { newestBuildLog } from '../logs/build-log.js';
 import { logsRequest } from '../logs/control.js';
 import type { ControlRequest, ControlResponse } from '../phleet/transport.js';
 import { handleSecretsRequest, SECRET_COMMANDS } from '../secrets/control.js';
@@ -49,6 +50,13 @@ export class Controller {
       }
       case 'nudge':
         return this.nudge(req);
+      case 'build-log': {
+        const s = typeof req.path === 'string' ? agent.state().services[req.path] : undefined;
+        if (!s) return { ok: false, error: `no service at ${String(req.path)} on this ship` };
+        const log = newestBuildLog(agent.paths, s.id);
+        if (!log) return { ok: false, error: `${s.path} has no build log on this ship (nothing built yet, or its slug was reused)` };
+        return { ok: true, file: log.file, text: log.text };
+      }
       case 'cert-renew': {
         const domain = typeof req.domain === 'string' ? req.domain.toLowerCase() : '';
         await agent.certKeeper.renew(domain);

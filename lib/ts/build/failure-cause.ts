@@ -2,8 +2,9 @@
 // why, instead of its last lines: a buildpack's "!  npm install failed
 // (exit 1)" names the symptom; npm's own `npm error …`, a compiler's
 // `file:line:col: error: …`, `vite: not found`, a Python traceback's last
-// line or pip's `ERROR: …` name the cause. Rules run in order; the first
-// that matches wins; null when none does (the caller shows the last lines).
+// line or pip's `ERROR: …` name the cause; else the pack's own first `!`
+// line. Rules run in order; the first that matches wins; null when none does
+// (the caller shows the last lines).
 
 // eslint-disable-next-line no-control-regex
 const ANSI = /\x1b\[[0-9;?]*[A-Za-z]/g;
@@ -73,6 +74,12 @@ const rules: Rule[] = [
   // node-gyp's own reason, Go's module errors.
   (lines) => first(lines, /^gyp ERR! stack \w*Error: /)?.replace(/^gyp ERR! stack /, 'node-gyp: ') ?? null,
   (lines) => first(lines, /^go: .*(error|cannot|not found|no such|dial tcp|missing|invalid)/i),
+  // Nothing from a tool: the pack's own first failure line ("!     …", the
+  // Heroku convention), before the ones that only name the failed step.
+  (lines) => {
+    const packs = lines.filter((l) => /^!\s/.test(l)).map((l) => l.replace(/^!\s+/, ''));
+    return packs.find((l) => !/^build failed: \S+ compile exited \d+$|^\S+ install failed \(exit \d+\)$/.test(l)) ?? packs[0] ?? null;
+  },
 ];
 
 /** The cause line of a failure's output, or null. */

@@ -74,7 +74,7 @@ export const COMMANDS: readonly Command[] = [
     help: PHLEET_HELP.logs,
     options: {
       ...PHLEET_OPTIONS, follow: { type: 'boolean', short: 'f' }, grep: { type: 'string' },
-      lines: { type: 'string', short: 'n' }, since: { type: 'string' }, json: { type: 'boolean' },
+      lines: { type: 'string', short: 'n' }, since: { type: 'string' }, json: { type: 'boolean' }, build: { type: 'boolean' },
     },
     run: (i) => import('./commands/logs.js').then((m) => m.logs(i)) },
   { name: 'attach', summary: { section: 'phleet', text: "a shell (or a command) inside a service's serving container" },

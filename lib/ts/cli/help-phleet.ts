@@ -57,6 +57,7 @@ appears in logs or status; only its fingerprint does. With a phleet profile it
 goes to every ship, and the profile keeps a copy (0600) for ships added later.`,
   logs: `usage: starphleet logs [SERVICE_PATH] [--follow|-f] [--grep REGEX] [--lines|-n N]
                       [--since DURATION] [--json] [--root DIR]
+       starphleet logs SERVICE_PATH --build [--root DIR]
 
 Prints the ship's log stream: app output (stdout and stderr of every
 container), builds, healthcheck results and agent events, as
@@ -67,6 +68,8 @@ service in memory. --follow keeps printing new lines (through rollovers)
 until interrupted; --lines N (default 100, 10 with --follow) the tail to
 start with; --since 5m, 2h, 1d only newer lines; --grep a JavaScript
 regular expression; --json one JSON record per line (docs/logs.md).
+--build prints the whole log of the service's newest build instead (the
+log stream has only its first MiB), from ROOT/logs/build-*.log.
 Exit status 1 for an unknown service, 2 for a bad regex or option.`,
   attach: `usage: starphleet attach SERVICE_PATH [--root DIR] [-- COMMAND [ARG...]]
 

@@ -36,8 +36,14 @@ for (const [file, want] of cases) {
   });
 }
 
-t.test('nothing that names a cause: null (the caller shows the last lines)', async (t) => {
-  t.equal(failureCause('-----> Building\n!     build failed: nodejs compile exited 1\n'), null);
+t.test("no tool named a cause: the pack's own first failure line, not the step that failed", async (t) => {
+  t.equal(failureCause('-----> Building\n!     package.json is not valid JSON: Unexpected token\n!     build failed: nodejs compile exited 1\n'), 'package.json is not valid JSON: Unexpected token');
+  t.equal(failureCause('-----> Building x\n!     no buildpack detected for this app (tried: nodejs python)\n'), 'no buildpack detected for this app (tried: nodejs python)');
+  t.equal(failureCause('!     build failed: nodejs compile exited 1\n'), 'build failed: nodejs compile exited 1', 'only the step: still better than nothing');
+});
+
+t.test('nothing at all: null (the caller shows the last lines)', async (t) => {
+  t.equal(failureCause('-----> Building\n-----> done\n'), null);
   t.equal(failureCause(''), null);
 });
 
