@@ -127,7 +127,7 @@ need_root() {
 }
 
 @test "detect: python markers, and python before static" {
-  for marker in requirements.txt setup.py pyproject.toml Pipfile; do
+  for marker in requirements.txt setup.py pyproject.toml Pipfile app.py main.py; do
     run "$SH/buildpack-detect" "$(app "$marker" "$marker" index.html)" "$PACKS"
     [ "$status" -eq 0 ]
     [ "$output" = "$(printf 'python\tPython')" ]
@@ -318,6 +318,16 @@ EOF
 }
 
 # --- static ------------------------------------------------------------------
+
+@test "python: a requirement neither pip nor the Aptfile provides fails naming it and the Debian package that has it" {
+  build=$(app py_hint app.py)
+  printf 'arrow\n' >"$build/requirements.txt"
+  # pip sees no index at all (no config file: this machine may have one of its own).
+  run --separate-stderr env PIP_CONFIG_FILE=/dev/null PIP_INDEX_URL=http://127.0.0.1:9/simple PIP_RETRIES=0 "$PACKS/python/bin/compile" "$build" "$T/cache" "$T/env-empty"
+  echo "$stderr"
+  [ "$status" -eq 1 ]
+  [ "$stderr" = "!     could not install requirement 'arrow' (no package index reachable); Debian packages it: add python3-arrow to an Aptfile" ]
+}
 
 @test "static: the start script serves the site as uid 10000, dot-files hidden" {
   need_root

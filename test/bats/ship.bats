@@ -60,6 +60,23 @@ teardown_file() {
   sp_commit hq "no sqlite" >/dev/null
 }
 
+@test "a Flask app whose Flask comes from its Aptfile (Debian's python3-flask, no package index) goes live" {
+  sp_repo flask "$REPO_ROOT/test/fixtures/services/flask-aptfile" >/dev/null
+  sp_orders flask 5000 flask
+  sp_commit hq "flask from an Aptfile" >/dev/null
+  run sp_wait_body /flask/ "^hello from Flask 2\.[0-9.]+ via the Aptfile$" 180
+  echo "$output"
+  [ "$status" -eq 0 ]
+  log=$(ls "$SP_ROOT"/logs/build-flask-*.log)
+  grep -q -- "-----> Installing from the Aptfile: python3-flask" "$log"
+  # requirements.txt asks for flask>=2.0: the Aptfile's counts, pip installs nothing.
+  grep -qE "flask 2\.[0-9.]+ is already there" "$log"
+  grep -q "every requirement is already there" "$log"
+  compgen -G "$SP_ROOT/slugs/flask-*/*/app/.apt/usr/lib/python3/dist-packages/flask" >/dev/null
+  rm -rf "$SP_WORK/hq/flask"
+  sp_commit hq "no flask" >/dev/null
+}
+
 @test "the app runs as an unprivileged user with HOME=/app" {
   run curl -s "http://127.0.0.1:$SP_PORT/api/"
   [[ "$output" == *"user=10000 home=/app"* ]]
