@@ -233,42 +233,50 @@ serving() {
   [[ "$output" == *"MULTI is not set"* ]]
 }
 
-@test "a key the ship does not trust is refused and changes nothing; trusted once in the HQ's authorized_keys/" {
+# signed_by KEY PAYLOAD: a secrets-apply request line, PAYLOAD signed with KEY (ssh-keygen -Y sign).
+signed_by() {
+  printf '%s' "$2" >"$SP_TMP/payload"
+  ssh-keygen -q -Y sign -f "$1" -n starphleet-secrets "$SP_TMP/payload" >/dev/null 2>&1
+  node -e 'const fs = require("fs"); console.log(JSON.stringify({ cmd: "secrets-apply", payload: fs.readFileSync(process.argv[1], "utf8"), signature: fs.readFileSync(process.argv[1] + ".sig", "utf8") }))' "$SP_TMP/payload"
+  rm -f "$SP_TMP/payload.sig"
+}
+
+@test "a message signed by a key the ship does not trust is refused and changes nothing; trusted once in the HQ's authorized_keys/" {
   # A second phleet profile made with no ship reachable: its key is enrolled nowhere.
   run env STARPHLEET_ROOT="$SP_TMP/no-ship" "$STARPHLEET" init rogue --headquarters "file://$SP_REPOS/hq.git"
   echo "$output"
   [ "$status" -eq 0 ]
   [[ "$output" == *"not enrolled"* ]]
   version=$("$STARPHLEET" info --phleet test | grep -o 'set version [0-9]*')
-  run "$STARPHLEET" set --phleet rogue --root "$SP_ROOT" ROGUE 'value'
+  # Sent straight to the control socket (no enrollment on the way), signed by that key.
+  payload='{"v":1,"op":"unset","name":"ROGUE","version":999,"at":"2026-12-02T00:00:00Z","ship":"SHA256:another-ship","restart":false}'
+  run "$STARPHLEET" ship control --root "$SP_ROOT" <<<"$(signed_by "$STARPHLEET_HOME/phleets/rogue/admiral_key" "$payload")"
   echo "$output"
-  [ "$status" -eq 1 ]
   [[ "$output" == *"not signed by an admiral key this ship trusts"* ]]
   [ "$("$STARPHLEET" info --phleet test | grep -o 'set version [0-9]*')" = "$version" ]
-  # Trust it through the headquarters.
+  # Trust it through the headquarters: the signature passes, the message is then checked (another ship's).
   mkdir -p "$SP_WORK/hq/authorized_keys"
   cp "$STARPHLEET_HOME/phleets/rogue/admiral_key.pub" "$SP_WORK/hq/authorized_keys/rogue.pub"
   sp_commit hq "trust rogue" >/dev/null
   "$STARPHLEET" nudge --wait 30 --root "$SP_ROOT"
-  run "$STARPHLEET" set --phleet rogue --root "$SP_ROOT" ROGUE 'value' --no-restart
+  run "$STARPHLEET" ship control --root "$SP_ROOT" <<<"$(signed_by "$STARPHLEET_HOME/phleets/rogue/admiral_key" "$payload")"
   echo "$output"
-  [ "$status" -eq 0 ]
+  [[ "$output" == *"secret message is for another ship (SHA256:another-ship)"* ]]
+  [ "$("$STARPHLEET" info --phleet test | grep -o 'set version [0-9]*')" = "$version" ]
 }
 
-@test "init again for an existing profile (same headquarters) enrolls it on a ship started after the first init; another headquarters is refused" {
+@test "init before the ship runs, then set: root on the ship enrolls the key through its control socket; init again finds it trusted; another headquarters is refused" {
   run env STARPHLEET_ROOT="$SP_TMP/no-ship" "$STARPHLEET" init late --headquarters "file://$SP_REPOS/hq.git"
   [ "$status" -eq 0 ]
   [[ "$output" == *"not enrolled"* ]]
   run "$STARPHLEET" set --phleet late --root "$SP_ROOT" LATE 'v' --no-restart
-  [ "$status" -eq 1 ]
-  [[ "$output" == *"init NAME --headquarters URL --root ROOT"* ]]
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"set LATE in phleet late"* ]]
   run "$STARPHLEET" init late --headquarters "file://$SP_REPOS/hq.git" --root "$SP_ROOT"
   echo "$output"
   [ "$status" -eq 0 ]
-  [[ "$output" == *"phleet late exists"*"ship $SP_ROOT: admiral key enrolled"* ]]
-  run "$STARPHLEET" set --phleet late --root "$SP_ROOT" LATE 'v' --no-restart
-  echo "$output"
-  [ "$status" -eq 0 ]
+  [[ "$output" == *"phleet late exists"*"ship $SP_ROOT: admiral key already trusted"* ]]
   "$STARPHLEET" unset --phleet late --root "$SP_ROOT" LATE --no-restart
   run "$STARPHLEET" init late --headquarters "file://$SP_REPOS/other.git" --root "$SP_ROOT"
   [ "$status" -eq 1 ]

@@ -32,6 +32,8 @@ const rules: Rule[] = [
     const err = lines.slice(get).find((l) => /^gyp ERR! stack \w*Error: /.test(l));
     return err ? `node-gyp could not download the Node.js headers (${url}): ${err.replace(/^gyp ERR! stack /, '')}` : null;
   },
+  // A program the build or app ran that its base cannot load.
+  (lines) => first(lines, /error while loading shared libraries: \S+/),
   // A compiler's first error (gcc, clang, go, rustc-style file:line:col).
   (lines) => first(lines, /^\S+:\d+(:\d+)?: (fatal )?error: \S/),
   (lines) => first(lines, /^\S+\.go:\d+:\d+: \S/),

@@ -21,6 +21,10 @@ export async function catchUpShips(profile: LoadedProfile, ships: ShipHandle[], 
   const certs = new AdmiralCerts(profile.dir);
   const sign = (payload: string): Promise<string> => signPayload(profile.keyFile, payload);
   const results = await acrossShips(ships, async (h) => {
+    // Root reaching a ship on this machine through its root-only control
+    // socket is trusted there already: it enrolls the profile's key (so
+    // `init`, then `ship run`, then `set` just works).
+    if (!h.entry.target && process.getuid?.() === 0) await deliveryFor(h).enroll(profile.publicKey).catch(() => undefined);
     const n = await catchUp(copy, deliveryFor(h), sign);
     if (certs.load().version > 0) await catchUpCerts(certs, h.transport, sign).catch(() => 0);
     return n;

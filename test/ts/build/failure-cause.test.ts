@@ -47,6 +47,11 @@ t.test('nothing at all: null (the caller shows the last lines)', async (t) => {
   t.equal(failureCause(''), null);
 });
 
+t.test('a library the base lacks (seen: node from the npm registry on a Debian base without libatomic1)', async (t) => {
+  t.equal(failureCause(throughPack('node: error while loading shared libraries: libatomic.so.1: cannot open shared object file: No such file or directory')),
+    'node: error while loading shared libraries: libatomic.so.1: cannot open shared object file: No such file or directory');
+});
+
 t.test('colours are dropped and a long cause is cut', async (t) => {
   t.equal(failureCause('\x1b[31mnpm error\x1b[0m Missing script: "build"'), 'npm error Missing script: "build"');
   const long = failureCause(`npm error ${'x'.repeat(1000)}`) ?? '';
