@@ -6,7 +6,7 @@ REPO="$(cd "$BATS_TEST_DIRNAME/../.." && pwd)"
 
 shell_scripts() {
   cd "$REPO"
-  printf '%s\n' lib/sh/host/* lib/sh/container/* lxc/base-* buildpacks/*/bin/* bench/push-to-live test/run-all bin/starphleet .ci/run
+  printf '%s\n' lib/sh/host/* lib/sh/container/* lxc/base-* buildpacks/*/bin/* bench/push-to-live bench/build-times test/run-all bin/starphleet .ci/run
 }
 
 @test "every shell script is shellcheck-clean" {
@@ -19,7 +19,7 @@ shell_scripts() {
 @test "every script in lib/sh, lxc and bench starts with a usage line" {
   cd "$REPO"
   missing=()
-  for f in lib/sh/host/* lib/sh/container/* lxc/base-* bench/push-to-live; do
+  for f in lib/sh/host/* lib/sh/container/* lxc/base-* bench/push-to-live bench/build-times; do
     head -n 5 "$f" | grep -qi 'usage:' || missing+=("$f")
   done
   echo "no usage line: ${missing[*]}"
