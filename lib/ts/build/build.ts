@@ -201,7 +201,8 @@ export async function ensureSlug(
     say(`-----> Slug ready: web: ${web}`);
     return slugMeta;
   } catch (err) {
-    say(`!     ${(err as Error).message}`);
+    // A base switch is not a failure: the build goes on on the other base.
+    say(err instanceof NeedsBase ? `-----> ${err.message}` : `!     ${(err as Error).message}`);
     throw err;
   } finally {
     await destroyContainer(ctx.paths, ctx.shDir, name).catch(() => undefined);
