@@ -376,8 +376,9 @@ wait_field() {
   run grep -rlF -e "$token" "$SP_ROOT" --exclude=dashboard.token
   [ "$status" -ne 0 ]
   # No file under the root that others can read, but the ship's own scripts
-  # (assets/) and the base images (copies of the host's public /etc files).
-  run find "$SP_ROOT" -xdev \( -path "$SP_ROOT/assets" -o -path "$SP_ROOT/bases" \) -prune -o -type f -perm -o+r -print
+  # (assets/), the base images (copies of the host's public /etc files) and
+  # the runtimes it fetched (the npm registry's public Node.js releases).
+  run find "$SP_ROOT" -xdev \( -path "$SP_ROOT/assets" -o -path "$SP_ROOT/bases" -o -path "$SP_ROOT/runtimes" \) -prune -o -type f -perm -o+r -print
   echo "$output"
   [ -z "$output" ]
   # A container's tree and a slug belong to the container's uids, not to others.
