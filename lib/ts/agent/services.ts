@@ -35,11 +35,13 @@ export class Services {
     const agent = this.agent;
     const state = agent.state();
     const now = new Date().toISOString();
+    let added = false;
     for (const f of found) {
       let s = state.services[f.path];
       if (!s) {
         s = { path: f.path, id: serviceIdFor(f.path), ordersFile: f.ordersRel, updatedAt: now };
         state.services[f.path] = s;
+        added = true;
         agent.log('agent', s.path, `new service from ${f.ordersRel}`);
       }
       const pipeline = this.pipelineFor(s);
@@ -57,6 +59,9 @@ export class Services {
       if (!present.has(s.path)) await this.retire(s);
     }
     agent.save();
+    // A new path is routed from the moment it is read: its own 503 until a
+    // version of it is live, never the answer of the service above it.
+    if (added) await agent.applyRoutes().catch((err: Error) => agent.log('agent', null, `routes: ${err.message}`));
   }
 
   private async retire(s: ServiceRecord): Promise<void> {
