@@ -131,6 +131,16 @@ wait_cert() {
   [[ "$output" == "shop v1 "* ]]
 }
 
+@test "cert list --root on a machine with no phleet profile lists the ship's certificates" {
+  mkdir -p "$SP_TMP/no-profile"
+  STARPHLEET_HOME="$SP_TMP/no-profile" run "$STARPHLEET" cert list --root "$SP_ROOT"
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"shop.test  acme  valid until "* ]]
+  STARPHLEET_HOME="$SP_TMP/no-profile" run "$STARPHLEET" cert list --root "$SP_ROOT" --json
+  [ "$(echo "$output" | node -p 'const d=JSON.parse(require("fs").readFileSync(0,"utf8")); [d.phleet, d.ships[0].certs[0].domain, d.ships[0].certs[0].source].join(" ")')" = "null shop.test acme" ]
+}
+
 @test "the ACME server gone: cert renew fails with the reason, status shows it, the served certificate stays" {
   before=$(serial)
   pebble_stop

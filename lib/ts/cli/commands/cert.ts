@@ -12,7 +12,7 @@ import { AdmiralCerts, applyCertChange, listCerts, type CertChange } from '../..
 import { domainProblem, ownCertProblem } from '../../tls/own-cert.js';
 import type { CommandInput } from '../command.js';
 import { Failure } from '../errors.js';
-import { out } from '../shared.js';
+import { optionalProfile, out } from '../shared.js';
 import { catchUpShips } from '../ship-secrets.js';
 
 function domainArg(positionals: string[], usage: string): string {
@@ -79,14 +79,15 @@ async function change(flags: CommandInput['flags'], what: Omit<CertChange, 'vers
 }
 
 export async function certList({ flags }: CommandInput): Promise<number> {
-  const profile: LoadedProfile = await loadProfile(starphleetHome(), flags.phleet as string | undefined);
+  // A ship named by --root needs no profile: its certificates are listed as they are.
+  const profile: LoadedProfile | null = await optionalProfile(flags);
   const ships: ShipHandle[] = selectShips(flags, process.env, profile);
   const timeout = shipTimeoutMs(flags, process.env);
-  await catchUpShips(profile, ships, timeout);
+  if (profile) await catchUpShips(profile, ships, timeout);
   const listed = await acrossShips(ships, (h) => listCerts(h.transport), timeout);
   if (flags.json) {
     out(JSON.stringify({
-      phleet: profile.name,
+      phleet: profile?.name ?? null,
       ships: listed.map((r) => ({ name: r.ship.label, ok: r.ok, error: r.error ?? null, certs: r.value?.certs ?? [] })),
     }, null, 2));
   } else {
