@@ -3,14 +3,14 @@
 // deploy.ts), healing (heal.ts) and draining (drain.ts) — to the front door
 // (routes.ts) and the control socket (control.ts). No loop awaits another:
 // a stall in one service's git, orders or build stops nothing else.
-import { chmodSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { chmodSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import type { Server } from 'node:net';
 import { assets } from '../core/assets.js';
 import type { ShipConfig } from '../core/config.js';
 import type { Logger } from '../core/log.js';
 import { shipPaths, type ShipPaths } from '../core/paths.js';
+import { closedAncestor } from '../core/reachable-root.js';
 import { runOrThrow } from '../core/sh.js';
 import { cleanBuildLeftovers } from '../build/leftovers.js';
 import { containerMemoryBytes } from '../container/cgroup-memory.js';
@@ -52,14 +52,6 @@ import { statusOf, type HealthSeen, type ShipStatus } from './status.js';
 /** Where container trees sit: containers run as the ship range's uids and must pass through. */
 const TRAVERSED = 0o711;
 
-/** The first ancestor of dir that others cannot enter, if any. */
-function ancestorsClosedToOthers(dir: string): string | null {
-  for (let d = dirname(dir); d !== '/'; d = dirname(d)) {
-    if ((statSync(d).mode & 0o001) === 0) return d;
-  }
-  return null;
-}
-
 export class Agent implements Ship {
   readonly paths: ShipPaths;
   readonly subnet: Subnet;
@@ -90,8 +82,9 @@ export class Agent implements Ship {
   containerIds: ContainerIds = containerIds(null);
   private containersNote = 'not started';
 
-  constructor(readonly config: ShipConfig, readonly log: Logger, hub?: LogHub) {
-    this.paths = shipPaths(config.root);
+  /** reachable: the path the ship's code uses for config.root (see core/reachable-root.ts). */
+  constructor(readonly config: ShipConfig, readonly log: Logger, hub?: LogHub, reachable: string = config.root) {
+    this.paths = shipPaths(reachable);
     this.hub = hub ?? new LogHub();
     this.follower = new LogFollower(this.hub, (name) => this.paths.containerLog(name));
     this.subnet = parseSubnet(config.subnet);
@@ -194,12 +187,12 @@ export class Agent implements Ship {
     }
     const other = readPid(p.agentPid);
     if (other !== null && other !== process.pid && pidAlive(other)) {
-      throw new Error(`another ship agent (pid ${other}) already runs with root ${p.root}`);
+      throw new Error(`another ship agent (pid ${other}) already runs with root ${this.config.root}`);
     }
     writeFileSync(p.agentPid, `${process.pid}\n`);
     this.ownsRoot = true;
     this.secrets.ensureKey();
-    const closed = ancestorsClosedToOthers(p.root);
+    const closed = closedAncestor(p.root);
     const ids = shipContainerIds();
     this.containerIds = ids.ids;
     if (ids.unprivileged) {
@@ -264,7 +257,7 @@ export class Agent implements Ship {
     // Healing runs from here on, whatever the polls do; certificates too.
     this.healer.start();
     this.certKeeper.start();
-    this.log('agent', null, `ship online: http://127.0.0.1:${this.config.httpPort}/ root ${p.root} headquarters ${this.config.headquarters} pulse ${this.config.pulseSeconds}s`);
+    this.log('agent', null, `ship online: http://127.0.0.1:${this.config.httpPort}/ root ${this.config.root} headquarters ${this.config.headquarters} pulse ${this.config.pulseSeconds}s`);
   }
 
   /** Runs until stop(): every pulse (or at once when nudged), kick the HQ and every pipeline. */

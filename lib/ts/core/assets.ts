@@ -34,3 +34,8 @@ export function assets(): Assets {
 export function setAssetRoot(root: string): void {
   current = assetsAt(root);
 }
+
+/** Assets unpacked under a ship root are used through the root's reachable path (see reachable-root.ts). */
+export function reachAssetsThrough(root: string, reachable: string): void {
+  if (reachable !== root && current.root.startsWith(`${root}/`)) current = assetsAt(reachable + current.root.slice(root.length));
+}

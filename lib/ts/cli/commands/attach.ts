@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { assets } from '../../core/assets.js';
 import { secretsExportLinesFor } from '../../secrets/store.js';
 import { shipPaths } from '../../core/paths.js';
+import { reachableRoot } from '../../core/reachable-root.js';
 import type { ShipStatus } from '../../agent/status.js';
 import { resolveRoot, UsageError } from '../../core/config.js';
 import type { ShipTransport } from '../../phleet/transport.js';
@@ -37,7 +38,7 @@ async function attachTo(transport: ShipTransport, root: string, service: string,
   if (process.getuid?.() !== 0) throw new Failure('attach needs root (lxc-attach)');
   const script = readFileSync(join(assets().shContainer, 'app-attach'), 'utf8');
   const args = [
-    '-P', shipPaths(root).lxcpath, '-n', s.container, '--clear-env',
+    '-P', shipPaths(reachableRoot(root)).lxcpath, '-n', s.container, '--clear-env',
     '--set-var', 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
     '--set-var', `TERM=${process.env.TERM || 'dumb'}`,
     '--set-var', 'LANG=C.UTF-8',

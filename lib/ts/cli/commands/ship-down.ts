@@ -9,6 +9,7 @@ import { destroyContainer, pidAlive, readPid } from '../../container/container.j
 import { cleanBuildLeftovers } from '../../build/leftovers.js';
 import { stopNginx } from '../../nginx/reload.js';
 import { shipPaths } from '../../core/paths.js';
+import { closeReachableRoot, reachableRoot } from '../../core/reachable-root.js';
 import { runOrThrow } from '../../core/sh.js';
 import { resolveRoot } from '../../core/config.js';
 import type { CommandInput } from '../command.js';
@@ -24,7 +25,8 @@ async function waitGone(pid: number, ms: number): Promise<boolean> {
 
 export async function shipDown({ flags }: CommandInput): Promise<number> {
   const root = resolveRoot(flags, process.env);
-  const paths = shipPaths(root);
+  // LXC names a running container by its folder's path: the one the agent used.
+  const paths = shipPaths(reachableRoot(root));
   // The compiled binary unpacks its assets under the root before any command
   // runs, so the root itself always exists: a ship is its state, run folder,
   // containers or nginx (a mistyped --root must not claim a ship went down).
@@ -70,6 +72,7 @@ export async function shipDown({ flags }: CommandInput): Promise<number> {
   }
   rmSync(paths.state, { force: true });
   rmSync(paths.controlSocket, { force: true });
+  await closeReachableRoot(root);
   process.stdout.write(`ship ${root} down: ${removed} container(s) removed, nginx stopped\n`);
   return 0;
 }

@@ -1,5 +1,7 @@
 // `ship run`: the agent in the foreground until SIGTERM or SIGINT.
 import { Agent } from '../../agent/agent.js';
+import { reachAssetsThrough } from '../../core/assets.js';
+import { openReachableRoot } from '../../core/reachable-root.js';
 import { resolveShipConfig, UsageError } from '../../core/config.js';
 import { LogHub, LogSink } from '../../logs/hub.js';
 import type { Logger } from '../../core/log.js';
@@ -10,7 +12,12 @@ export async function shipRun({ flags }: CommandInput): Promise<number> {
   if (process.getuid?.() !== 0) throw new Error('ship run needs root (LXC containers, the bridge and nginx)');
   const hub = logHubFromEnv(process.env);
   const logger: Logger = (source, service, line) => hub.emit({ time: new Date().toISOString(), ship: hub.ship, service, container: null, source, line });
-  const agent = new Agent(config, logger, hub);
+  const reachable = await openReachableRoot(config.root);
+  if (reachable !== config.root) {
+    reachAssetsThrough(config.root, reachable);
+    logger('agent', null, `${config.root} sits under a private folder: the ship reaches it as ${reachable} (a bind mount; ship down removes it)`);
+  }
+  const agent = new Agent(config, logger, hub, reachable);
   let stopped = false;
   const done = new Promise<number>((resolve) => {
     const stop = (sig: string): void => {
