@@ -63,7 +63,7 @@ wait_logged() {
   wait "$pid" || true
   run grep -c 'MARK-OTHER' "$SP_TMP/follow.out"
   [ "$output" = 0 ]
-  grep -E '^[0-9T:.-]+Z /log log-[0-9a-f]{6}--[0-9a-f]{8}-[0-9]+ app: MARK-LOG-1$' "$SP_TMP/follow.out"
+  grep -E '^[0-9T:.-]+Z /log log-[0-9a-f]{6}--[0-9a-f]{8}-[0-9]+ web\.1 app: MARK-LOG-1$' "$SP_TMP/follow.out"
   # The ship's JSON-lines sink (the agent's stdout) carries the same line.
   grep '"service":"/log"' "$SP_TMP/agent.log" | grep '"source":"app"' | grep -q '"line":"MARK-LOG-1"'
 }

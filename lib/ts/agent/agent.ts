@@ -243,7 +243,7 @@ export class Agent implements Ship {
     removeOrphanLogs(p, new Set(Object.keys(this.shipState.containers)));
     await this.applyRoutes(true);
     // Every container's output flows into the log stream from here on.
-    for (const c of Object.values(this.shipState.containers)) this.follower.follow(c.name, c.servicePath, false);
+    for (const c of Object.values(this.shipState.containers)) this.follower.follow(c.name, c.servicePath, false, c.process ?? 'web.1');
     this.follower.start();
     this.servers.push(await serveDashboard({
       socketPath: p.dashboardSocket, tokenFile: p.dashboardToken, loginCodes: this.loginCodes,

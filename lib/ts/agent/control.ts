@@ -9,8 +9,12 @@ import { handleSecretsRequest, SECRET_COMMANDS } from '../secrets/control.js';
 import { CERT_COMMANDS, handleCertRequest } from '../tls/cert-control.js';
 import { ensureTlsTmpfs } from '../tls/cert-store.js';
 import type { Ship } from './ship.js';
+import { releasesOf } from '../process/releases-view.js';
 
 const MAX_NUDGE_WAIT_S = 120;
+/** A one-off run's container lives at most this long (its command is cut then). */
+const DEFAULT_RUN_S = 3600;
+const MAX_RUN_S = 86_400;
 
 export class Controller {
   constructor(private readonly agent: Ship) {}
@@ -50,6 +54,25 @@ export class Controller {
       }
       case 'nudge':
         return this.nudge(req);
+      case 'run-start': {
+        // `starphleet run`: a one-off container of the serving release (the CLI attaches the command).
+        const s = typeof req.path === 'string' ? agent.state().services[req.path] : undefined;
+        if (!s) return { ok: false, error: `no service at ${String(req.path)} on this ship` };
+        const limit = Math.min(MAX_RUN_S, Math.max(10, Number(req.limit ?? DEFAULT_RUN_S) || DEFAULT_RUN_S));
+        const c = await agent.deployer.startOneOff(s, limit);
+        return { ok: true, container: c.name, process: c.process };
+      }
+      case 'run-end': {
+        const c = typeof req.container === 'string' ? agent.state().containers[req.container] : undefined;
+        if (!c || !c.process?.startsWith('run.')) return { ok: false, error: `no one-off container ${String(req.container)} on this ship` };
+        await agent.discard(c, 'one-off run done');
+        return { ok: true };
+      }
+      case 'releases': {
+        const path = typeof req.path === 'string' ? req.path : undefined;
+        if (path !== undefined && !(path in agent.state().services)) return { ok: false, error: `no service at ${path} on this ship` };
+        return { ok: true, services: releasesOf(agent.state(), path) };
+      }
       case 'build-log': {
         const s = typeof req.path === 'string' ? agent.state().services[req.path] : undefined;
         if (!s) return { ok: false, error: `no service at ${String(req.path)} on this ship` };

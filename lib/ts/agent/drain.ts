@@ -9,6 +9,7 @@ import { removeContainerLog } from '../logs/container-logs.js';
 import type { AgentContext } from './context.js';
 import type { ContainerRecord } from './state.js';
 import { advance } from './version-states.js';
+import { typeOf } from '../process/process-plan.js';
 
 export class Drainer {
   private readonly timers = new Map<string, NodeJS.Timeout>();
@@ -17,7 +18,8 @@ export class Drainer {
 
   startDrain(c: ContainerRecord): void {
     const ctx = this.ctx;
-    const waitSeconds = Number(ctx.serviceOf(c)?.orders?.env.STARPHLEET_DRAINSTOP_WAIT ?? ctx.config.drainSeconds);
+    // Only web instances serve requests to finish; a worker of the old release stops at once (with its grace).
+    const waitSeconds = typeOf(c.process) !== 'web' ? 0 : Number(ctx.serviceOf(c)?.orders?.env.STARPHLEET_DRAINSTOP_WAIT ?? ctx.config.drainSeconds);
     advance(c, 'drain');
     c.drainUntil = new Date(Date.now() + (Number.isFinite(waitSeconds) ? waitSeconds : ctx.config.drainSeconds) * 1000).toISOString();
     ctx.save();

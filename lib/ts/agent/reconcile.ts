@@ -5,8 +5,11 @@
 import { exitStatus, supervisorAlive } from '../container/container.js';
 import { describeExit } from '../container/exit-reason.js';
 import type { Ship } from './ship.js';
+import { settleInterrupted } from '../process/releases.js';
 
 export async function reconcile(agent: Ship): Promise<void> {
+  // A release the last agent was deploying did not go live.
+  for (const s of Object.values(agent.state().services)) if (s.releases) settleInterrupted(s.releases);
   for (const c of Object.values(agent.state().containers)) {
     if (c.state === 'starting' || c.state === 'checking' || c.state === 'queued' || c.state === 'building') {
       await agent.discard(c, 'interrupted by an agent restart');

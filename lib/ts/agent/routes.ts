@@ -12,6 +12,7 @@ import { stripsPrefix } from '../hq/orders.js';
 import { ownedDomains, shipDomains } from './domain-claims.js';
 import { applyNginxConfig, ipv6Available, nginxRunning, startNginx } from '../nginx/reload.js';
 import type { ShipState } from './state.js';
+import { webMembers } from '../process/members.js';
 
 export class RouteSwitch {
   /** Service path → container nginx is being switched to (not yet confirmed). */
@@ -41,8 +42,14 @@ export class RouteSwitch {
       const hsts = /^(1|true|yes|on)$/i.test(s.orders?.env.HSTS ?? '');
       // Every path of the HQ is its own service's from the moment it is read:
       // until something of it is live it answers its own 503.
-      routes.push(c
-        ? { path: s.path, serviceId: s.id, container: c.name, upstreams: [`${c.ip}:${c.port}`], holdSocket: this.hold.socketPath(s.id), stripPrefix, domains: owned, hsts }
+      // Its release's web instances, balanced round-robin (none: PROCESSES web=0, its own 503).
+      const webs = c ? webMembers(state, c) : [];
+      routes.push(webs.length > 0
+        ? {
+          path: s.path, serviceId: s.id, container: webs[0].name, upstreams: webs.map((w) => `${w.ip}:${w.port}`),
+          ...(webs.length > 1 ? { upstreamContainers: webs.map((w) => w.name) } : {}),
+          holdSocket: this.hold.socketPath(s.id), stripPrefix, domains: owned, hsts,
+        }
         : { path: s.path, serviceId: s.id, upstreams: [], stripPrefix, domains: owned, hsts });
     }
     return routes.sort((a, b) => a.path.localeCompare(b.path));

@@ -6,14 +6,15 @@ import { dirname } from 'node:path';
 import type { HealthRule } from '../health/healthcheck.js';
 import type { Orders } from '../hq/orders.js';
 import type { VersionState } from './version-states.js';
+import type { ReleaseRecord } from '../process/releases.js';
 
 export interface ContainerRecord {
   name: string;
   servicePath: string;
   serviceId: string;
   commit: string;
-  slugKey?: string;
-  warning?: string;      // its build's warning (npm EBADENGINE), for status      // its slug (build.ts slugKey): the commit, or commit-<folder hash> with APP_BASE
+  slugKey?: string;               // its slug (build.ts slugKey): the commit, or commit-<folder hash> with APP_BASE
+  warning?: string;               // its build's warning (npm EBADENGINE), for status
   ordersHash: string;
   base: string;
   ip: string;
@@ -33,6 +34,8 @@ export interface ContainerRecord {
   recoveredAt?: string;           // when it answered again after that
   secretsVersion?: number;        // the phleet secrets' rollout version it was deployed for
   repo?: string;                  // the autodeploy URL (with #ref) it was built from
+  process?: string;               // "web.1", "worker.2", "release" (absent: web.1, from before process types)
+  release?: number;               // the service's release it runs (releases.ts)
 }
 
 export interface ServiceRecord {
@@ -48,6 +51,7 @@ export interface ServiceRecord {
   failedCommit?: string;            // the commit of the version that failed
   lastError?: string;
   fetchRetry?: string;              // its repo is unreachable: failed tries and the next one
+  releases?: ReleaseRecord[];       // its release history on this ship (process/releases.ts)
   updatedAt: string;
 }
 

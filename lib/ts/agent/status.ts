@@ -5,6 +5,8 @@ import { ownedDomains, shipDomains } from './domain-claims.js';
 import type { ShipConfig } from '../core/config.js';
 import type { ContainerRecord, ShipState } from './state.js';
 import { serviceStateOf, type VersionState } from './version-states.js';
+import { typeOf } from '../process/process-plan.js';
+import { releaseMembers } from '../process/members.js';
 
 /** The last healthcheck the agent made of a container. */
 export interface HealthSeen {
@@ -35,6 +37,17 @@ export interface ContainerStatus {
   memoryBytes: number | null;
   health: HealthSeen | null;
   error: string | null;
+  process: string;           // "web.1", "worker.2", "release" (the release phase)
+  release: number | null;    // the service's release it belongs to
+}
+
+/** One process instance of the serving release. */
+export interface ProcessStatus {
+  type: string;
+  instance: number;
+  container: string;
+  state: string;
+  restarts: number;
 }
 
 export interface ServiceStatus {
@@ -60,6 +73,8 @@ export interface ServiceStatus {
   step: string | null;            // what its pipeline is doing now: orders, fetch, deploy (null: idle)
   stepSeconds: number | null;     // how long it has been at that step
   domains: string[];              // the orders' DOMAINS this service owns (routed to it)
+  release: number | null;         // the release serving
+  processes: ProcessStatus[];     // its processes: web first, then the other types
 }
 
 export interface ShipStatus {
@@ -93,7 +108,14 @@ function containerStatus(c: ContainerRecord, live: StatusLive | undefined, now: 
     memoryBytes: c.state === 'failed' ? null : live?.memoryBytes(c.name) ?? null,
     health: live?.health(c.name) ?? null,
     error: c.error ?? null,
+    process: c.process ?? 'web.1',
+    release: c.release ?? null,
   };
+}
+
+function processStatus(c: ContainerRecord): ProcessStatus {
+  const label = c.process ?? 'web.1';
+  return { type: typeOf(label), instance: Number(/\.(\d+)$/.exec(label)?.[1] ?? 1), container: c.name, state: c.state, restarts: c.restarts };
 }
 
 export function statusOf(state: ShipState, config: ShipConfig, live?: StatusLive): ShipStatus {
@@ -138,6 +160,8 @@ export function statusOf(state: ShipState, config: ShipConfig, live?: StatusLive
         step: pipe?.step ?? null,
         stepSeconds: pipe?.since ? Math.max(0, Math.round((now - pipe.since) / 1000)) : null,
         domains: ownedDomains(domains, s.path),
+        release: c?.release ?? null,
+        processes: c ? releaseMembers(state, c).map(processStatus) : [],
       };
     });
   // A service removed from the headquarters is gone from the state, but its
@@ -149,6 +173,7 @@ export function statusOf(state: ShipState, config: ShipConfig, live?: StatusLive
       path: c.servicePath, state: 'draining', repo: null, ref: null, commit: c.commit, servingCommit: null, failedCommit: null,
       container: c.name, ip: c.ip, port: c.port, restarts: c.restarts, error: null, warning: null, retry: null, domains: [],
       uptimeSeconds: cs.uptimeSeconds, memoryBytes: cs.memoryBytes, health: cs.health, containers: [cs], step: null, stepSeconds: null,
+      release: c.release ?? null, processes: [processStatus(c)],
     });
   }
   services.sort((a, b) => a.path.localeCompare(b.path));
@@ -198,7 +223,9 @@ export function formatStatus(status: ShipStatus): string {
     s.health ? `health=${s.health.ok ? 'ok' : 'FAIL'}@${s.health.checkedAt.slice(11, 19)}` : '',
     s.domains.length ? `domains=${s.domains.join(',')}` : '',
     s.restarts ? `restarts=${s.restarts}` : '',
-    s.containers.filter((x) => x.name !== s.container && x.state !== 'failed').map((x) => `${x.state}=${x.name}`).join(' '),
+    // The serving release's other processes by name, then other versions (new, draining) by state.
+    s.processes.filter((p) => p.container !== s.container).map((p) => `${p.type}.${p.instance}=${p.state}${p.restarts ? `(restarts=${p.restarts})` : ''}`).join(' '),
+    s.containers.filter((x) => x.name !== s.container && x.state !== 'failed' && !s.processes.some((p) => p.container === x.name)).map((x) => `${x.state}=${x.name}`).join(' '),
     s.failedCommit ? `failed=${s.failedCommit.slice(0, 12)}` : '',
     s.error ? `error: ${s.error}` : '',
     s.warning ? `warning: ${s.warning}` : '',

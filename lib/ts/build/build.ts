@@ -13,7 +13,8 @@ import { packUrls } from './custom-packs.js';
 import { EngineWarnings } from './engine-warnings.js';
 import { failureCause } from './failure-cause.js';
 import type { GitTarget } from '../git/resolve.js';
-import { otherProcessesNotice, webCommand } from './release.js';
+import { webCommand } from './release.js';
+import { processTypes, releaseCommand } from '../process/process-plan.js';
 import { runOrThrow, runScript } from '../core/sh.js';
 import { readTreeFile, TREE_FILE_MAX_BYTES } from '../sandbox/tree-file.js';
 
@@ -24,6 +25,8 @@ export interface SlugMeta {
   warning?: string;     // what the build warned of that may break the app (npm EBADENGINE)
   buildpack: string;
   web: string;
+  processes?: Record<string, string>; // every process type with its command (web included); absent in older slugs: web only
+  releaseCommand?: string;            // the Procfile's `release:` line: run once per release before its processes
   healthcheck?: string; // the repo's `healthcheck` file
   builtAt: string;
 }
@@ -176,8 +179,9 @@ export async function ensureSlug(
     const procfile = readTreeFile(app, 'Procfile');
     const release = readTreeFile(meta, 'release.yml', TREE_FILE_MAX_BYTES, "the buildpack's release output") ?? '';
     const web = webCommand(procfile, release);
-    const notRun = otherProcessesNotice(procfile);
-    if (notRun) say(notRun);
+    const processes = processTypes(procfile, release);
+    const releaseCmd = releaseCommand(procfile);
+    say(`-----> Process types: ${Object.keys(processes).join(', ')}${releaseCmd ? `; release phase: ${releaseCmd}` : ''}`);
     const healthcheck = readTreeFile(app, 'healthcheck', 4096);
     const slugMeta: SlugMeta = {
       commit,
@@ -186,6 +190,8 @@ export async function ensureSlug(
       ...(engines.summary() ? { warning: engines.summary() ?? undefined } : {}),
       buildpack: (readTreeFile(meta, 'buildpack', 256, "the build's buildpack name") ?? 'unknown').trim() || 'unknown',
       web,
+      processes,
+      ...(releaseCmd ? { releaseCommand: releaseCmd } : {}),
       healthcheck: healthcheck === null ? undefined : healthcheck.split('\n')[0].trim(),
       builtAt: new Date().toISOString(),
     };

@@ -37,11 +37,3 @@ export function webCommand(procfile: string | null, release: string): string {
   if (!web) throw new Error('no web process: add a Procfile with a `web:` line');
   return web;
 }
-
-/** A build-log line naming the Procfile processes other than `web`, which a ship does not run; null when there are none. */
-export function otherProcessesNotice(procfile: string | null): string | null {
-  if (procfile === null) return null;
-  const others = Object.keys(parseProcfile(procfile)).filter((k) => k !== 'web');
-  if (others.length === 0) return null;
-  return `-----> Procfile: ${others.join(', ')} not run (a ship runs only the web process; start others from it)`;
-}

@@ -77,6 +77,16 @@ export const COMMANDS: readonly Command[] = [
       lines: { type: 'string', short: 'n' }, since: { type: 'string' }, json: { type: 'boolean' }, build: { type: 'boolean' },
     },
     run: (i) => import('./commands/logs.js').then((m) => m.logs(i)) },
+  { name: 'run', summary: { section: 'phleet', label: 'run PATH', text: "a one-off command (after --) in a fresh container of the serving release" },
+    help: PHLEET_HELP.run, options: ROOT,
+    splitArgs: (args) => {
+      const at = args.indexOf('--');
+      return at === -1 ? { own: args, extra: [] } : { own: args.slice(0, at), extra: args.slice(at + 1) };
+    },
+    run: (i) => import('./commands/run.js').then((m) => m.run(i)) },
+  { name: 'releases', summary: { section: 'phleet', text: "each service's numbered releases: commit, what changed, outcome, which serves" },
+    help: PHLEET_HELP.releases, options: { ...PHLEET_OPTIONS, json: { type: 'boolean' } },
+    run: (i) => import('./commands/releases.js').then((m) => m.releases(i)) },
   { name: 'attach', summary: { section: 'phleet', text: "a shell (or a command) inside a service's serving container" },
     help: PHLEET_HELP.attach, options: ROOT,
     splitArgs: (args) => {

@@ -61,8 +61,8 @@ goes to every ship, and the profile keeps a copy (0600) for ships added later.`,
 
 Prints the ship's log stream: app output (stdout and stderr of every
 container), builds, healthcheck results and agent events, as
-  TIME SERVICE CONTAINER SOURCE[/stderr]: LINE
-for one service (every version of it, labelled by container) or the whole
+  TIME SERVICE CONTAINER [PROCESS] SOURCE[/stderr]: LINE
+(PROCESS: web.1, worker.2, release) for one service (every version of it, labelled by container) or the whole
 ship. The agent keeps the last STARPHLEET_LOG_LINES (10 000) lines per
 service in memory. --follow keeps printing new lines (through rollovers)
 until interrupted; --lines N (default 100, 10 with --follow) the tail to
@@ -71,6 +71,25 @@ regular expression; --json one JSON record per line (docs/logs.md).
 --build prints the whole log of the service's newest build instead (the
 log stream has only its first MiB), from ROOT/logs/build-*.log.
 Exit status 1 for an unknown service, 2 for a bad regex or option.`,
+  releases: `usage: starphleet releases [SERVICE_PATH] [--json] [--root DIR | --ship NAME] [--phleet NAME]
+
+Lists each service's numbered releases on the ship, newest first: number,
+commit, when, what changed (code, orders, secrets) and the outcome: serving,
+live, superseded, rolled-back (a later release ran an earlier commit again),
+failed (with its cause) or pending. A release is a slug plus its config; a
+new commit, an orders change or a secrets rollout makes one. A rollback is a
+git operation: pin the service's #sha in its orders or revert in its repo (a
+slug still kept starts without a build). --json: {"services": [{"path",
+"releases": [{"number", "commit", "changed", "at", "outcome", "cause",
+"serving"}]}]}.`,
+  run: `usage: starphleet run SERVICE_PATH [--root DIR] -- COMMAND [ARG...]
+
+Runs COMMAND once in a fresh container of the service's serving release
+(its slug, environment and phleet secrets; not routed; removed afterwards),
+as the app user in /app. stdin, stdout and stderr are passed through (a
+pseudo-terminal when the caller has one) and the exit status is COMMAND's.
+For migrations and consoles; attach enters the serving container instead.
+Needs root.`,
   attach: `usage: starphleet attach SERVICE_PATH [--root DIR] [-- COMMAND [ARG...]]
 
 Runs COMMAND (default: an interactive bash) in the service's serving

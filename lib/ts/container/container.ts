@@ -10,7 +10,7 @@ import {
   type CgroupVersion, type ContainerNet,
 } from './lxc-config.js';
 import type { ShipPaths } from '../core/paths.js';
-import { runOrThrow } from '../core/sh.js';
+import { runOrThrow, runScript } from '../core/sh.js';
 import { writeContainerHosts } from './hosts.js';
 import { self } from '../core/self.js';
 import { ensureBaseOwner } from './base-owner.js';
@@ -234,6 +234,12 @@ export function exitStatus(paths: ShipPaths, name: string): number | null {
   } catch {
     return null;
   }
+}
+
+/** lxc-info says it runs (its init started). */
+export async function containerRunning(lxcpath: string, name: string): Promise<boolean> {
+  const r = await runScript('lxc-info', ['-P', lxcpath, '-n', name, '-s', '-H'], { timeoutSeconds: 10 }).catch(() => null);
+  return r !== null && r.code === 0 && r.stdout.trim() === 'RUNNING';
 }
 
 export async function stopContainer(paths: ShipPaths, shDir: string, name: string, graceSeconds: number): Promise<void> {

@@ -21,8 +21,12 @@ function tail(file: string, bytes: number): string {
   }
 }
 
-export function startFailureCause(logFile: string): string | null {
+/** orLast: with no recognised cause, the last line it wrote to stderr (else stdout) — for a release phase, whose output is the app's own. */
+export function startFailureCause(logFile: string, opts: { orLast?: boolean } = {}): string | null {
   if (!existsSync(logFile)) return null;
-  const lines = tail(logFile, TAIL_BYTES).split('\n').map((l) => parseSupervisorLine(l)).filter((l) => l.stream !== null).map((l) => l.text);
-  return failureCause(lines);
+  const parsed = tail(logFile, TAIL_BYTES).split('\n').map((l) => parseSupervisorLine(l)).filter((l) => l.stream !== null && l.text.trim() !== '');
+  const cause = failureCause(parsed.map((l) => l.text));
+  if (cause || !opts.orLast) return cause;
+  const last = parsed.filter((l) => l.stream === 'stderr').pop() ?? parsed.pop();
+  return last ? last.text.trim().slice(0, 300) : null;
 }

@@ -2,6 +2,7 @@
 // exported and its `autodeploy` come back as data. Parsing is pure; running
 // the script is the I/O edge at the bottom.
 import { parseDomains } from '../nginx/domains.js';
+import { parseProcessCounts } from '../process/process-plan.js';
 import { createHash } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -53,6 +54,7 @@ export function ordersFromEnv(captured: Record<string, string>): Orders {
     throw new Error(`STRIP_PREFIX must be true or false, got '${strip}'`);
   }
   parseDomains(env.DOMAINS); // a bad host name is this orders file's error
+  parseProcessCounts(env.PROCESSES);
   const appBase = appBaseOf(env);
   if (appBase === null) throw new Error(`APP_BASE must be a folder of the repo, relative, without '..' (like apps/web), got '${env.APP_BASE}'`);
   const healthcheck = env.HEALTHCHECK;

@@ -30,6 +30,7 @@ const readBuffer = Buffer.alloc(READ_CHUNK);
 interface Followed {
   name: string;
   service: string;
+  process?: string;
   file: string;
   id: string | null; // which file is being read: see fileId
   offset: number;
@@ -84,7 +85,7 @@ export class LogFollower {
   }
 
   /** Follow a container's log. fromStart: a container started just now (read all of it). */
-  follow(name: string, service: string, fromStart: boolean): void {
+  follow(name: string, service: string, fromStart: boolean, process?: string): void {
     if (this.files.has(name)) return;
     const file = this.logFile(name);
     let id: string | null = null;
@@ -98,7 +99,7 @@ export class LogFollower {
         backfill = true;
       }
     }
-    const f: Followed = { name, service, file, id, offset, splitter: new LineSplitter(FILE_LINE_MAX), backfill, seq: null };
+    const f: Followed = { name, service, process, file, id, offset, splitter: new LineSplitter(FILE_LINE_MAX), backfill, seq: null };
     this.files.set(name, f);
     if (backfill && offset > 0) this.skipPartialLine(f);
     this.read(f);
@@ -192,6 +193,7 @@ export class LogFollower {
       source: p.stream ? 'app' : 'agent',
       line: p.text,
     };
+    if (f.process) r.process = f.process;
     if (p.stream) r.stream = p.stream;
     this.hub.emit(r, { sink: !f.backfill });
   }

@@ -13,6 +13,7 @@ export interface LogRecord {
   ship: string;              // the ship's name (host name unless STARPHLEET_SHIP_NAME)
   service: string | null;    // service path, null for ship-wide agent events
   container: string | null;  // the container (version) the line came from, if any
+  process?: string;          // its process instance ("web.1", "worker.2", "release")
   source: LogSource;
   stream?: 'stdout' | 'stderr';
   line: string;
@@ -168,7 +169,7 @@ export function compileGrep(text: string): RegExp | string {
 /** The text form: "TIME SERVICE CONTAINER SOURCE[/stream]: LINE". */
 export function formatRecord(r: LogRecord): string {
   const src = r.stream === 'stderr' ? `${r.source}/stderr` : r.source;
-  return `${r.time} ${r.service ?? '-'} ${r.container ?? '-'} ${src}: ${r.line}`;
+  return `${r.time} ${r.service ?? '-'} ${r.container ?? '-'}${r.process ? ` ${r.process}` : ''} ${src}: ${r.line}`;
 }
 
 export function gapRecord(

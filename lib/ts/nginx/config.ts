@@ -13,6 +13,9 @@ export interface NginxRoute {
   // service is in the HQ but nothing of it is live yet; its path answers 503.
   container?: string;
   upstreams: string[]; // "10.0.3.10:3000"; at least one when there is a container
+  // Several web instances: the container behind each upstream (same order),
+  // so X-Starphleet-Container names the one that answered.
+  upstreamContainers?: string[];
   // The agent's hold socket (hold-proxy.ts): nginx's backup upstream, used
   // only when no container of the service accepts the connection.
   holdSocket?: string;
@@ -124,6 +127,8 @@ function validateListenAddress(address: string): void {
 interface RenderedRoute extends NginxRoute {
   upstream: string;
   pending: boolean;      // nothing live: 503
+  // X-Starphleet-Container from the upstream that answered (several web instances).
+  containerMap: Array<{ addressRegex: string; name: string }>;
 }
 
 /** A route where one server block mounts it: `mount` is its path there. */
@@ -216,6 +221,11 @@ export function nginxTemplateContext(input: NginxInput): NginxTemplateContext {
     }
     if (!pending && route.upstreams.length === 0) throw new Error(`service ${route.path} has no upstream`);
     route.upstreams.forEach((server) => validateUpstream(server, route.path));
+    const named = route.upstreamContainers ?? [];
+    if (named.length > 0 && named.length !== route.upstreams.length) throw new Error(`service ${route.path}: ${named.length} container names for ${route.upstreams.length} upstreams`);
+    for (const n of named) {
+      if (!NAME.test(n)) throw new Error(`service ${route.path}: container name ${JSON.stringify(n)} may only use letters, digits and . _ -`);
+    }
     if (route.holdSocket !== undefined) validateFsPath(`service ${route.path}: hold socket`, route.holdSocket);
     const domains = route.domains ?? [];
     for (const d of domains) {
@@ -232,6 +242,8 @@ export function nginxTemplateContext(input: NginxInput): NginxTemplateContext {
       hsts: route.hsts === true,
       upstream: upstreamName(route.serviceId),
       pending,
+      // $upstream_addr lists every server tried ("a, b"): the last one answered.
+      containerMap: pending || named.length < 2 ? [] : named.map((name, i) => ({ addressRegex: `(^|, )${route.upstreams[i].replace(/[.[\]]/g, (c) => `\\${c}`)}$`, name })),
     };
   });
   // Stable output whatever the input order (nginx itself picks the longest

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { otherProcessesNotice, parseProcfile, parseRelease, webCommand } from '../../../lib/ts/build/release.js';
+import { parseProcfile, parseRelease, webCommand } from '../../../lib/ts/build/release.js';
 
 t.test('Procfile parsing', async (t) => {
   t.same(parseProcfile('# comment\nweb: node server.js --port $PORT\nworker:   node w.js\r\n\nbad line\n'), {
@@ -20,11 +20,4 @@ t.test('the Procfile web line wins over the buildpack default', async (t) => {
   t.equal(webCommand(null, 'default_process_types:\n  web: npm start\n'), 'npm start');
   t.equal(webCommand('worker: x', 'default_process_types:\n  web: npm start\n'), 'npm start');
   t.throws(() => webCommand(null, ''), /no web process/);
-});
-
-t.test('Procfile processes other than web are named in the build log as not run', async (t) => {
-  t.equal(otherProcessesNotice(null), null);
-  t.equal(otherProcessesNotice('web: node s.js\n'), null);
-  t.equal(otherProcessesNotice('web: node s.js\nworker: node w.js\nclock: node c.js\n'),
-    '-----> Procfile: worker, clock not run (a ship runs only the web process; start others from it)');
 });

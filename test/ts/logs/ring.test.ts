@@ -149,3 +149,8 @@ t.test('a tail is printed in time order; lines with the same time keep their ord
   ]);
   t.same(got.map((x) => x.line), ['app: listening', 'app: second line, same ms', 'agent: serving c1', 'agent: draining c0']);
 });
+
+t.test('a record of a process instance names it after its container', async (t) => {
+  t.equal(formatRecord({ time: '2026-11-26T12:00:00.000Z', ship: 's', service: '/a', container: 'c1', process: 'worker.2', source: 'app', line: 'tick' }),
+    '2026-11-26T12:00:00.000Z /a c1 worker.2 app: tick');
+});

@@ -255,3 +255,16 @@ t.test('other input validation', async (t) => {
 t.test('renderer reads the template from the folder it is given', async (t) => {
   t.throws(() => renderNginxConfig(base([]), '/nonexistent-templates'), /nginx\.conf\.njk/);
 });
+
+t.test('several web instances: one upstream of them all; X-Starphleet-Container names the one that answered', async (t) => {
+  const r: NginxRoute = { ...route('/api', 'api', ['10.0.3.10:3000', '10.0.3.11:3000']), upstreamContainers: ['api-abc123--deadbeef-1', 'api-abc123--deadbeef-2'] };
+  const c = render([r]);
+  const up = upstreamName('api-abc123');
+  t.match(c, new RegExp(`upstream ${up} \\{\\s*server 10\\.0\\.3\\.10:3000;\\s*server 10\\.0\\.3\\.11:3000;\\s*keepalive 32;`));
+  t.match(c, new RegExp(`map \\$upstream_addr \\$${up}_container \\{\\s*default "api-abc123--deadbeef-1";\\s*"~\\(\\^\\|, \\)10\\\\\\.0\\\\\\.3\\\\\\.10:3000\\$" "api-abc123--deadbeef-1";\\s*"~\\(\\^\\|, \\)10\\\\\\.0\\\\\\.3\\\\\\.11:3000\\$" "api-abc123--deadbeef-2";`));
+  t.match(location(c, '/api/'), new RegExp(`add_header X-Starphleet-Container \\$${up}_container always;`));
+  t.throws(() => render([{ ...r, upstreamContainers: ['only-one'] }]), /1 container names for 2 upstreams/);
+  t.throws(() => render([{ ...r, upstreamContainers: ['a;b', 'c'] }]), /may only use letters/);
+  // One instance: the literal name, no map.
+  t.notMatch(render([route('/api', 'api')]), /map \$upstream_addr/);
+});

@@ -36,9 +36,14 @@ async function attachTo(transport: ShipTransport, root: string, service: string,
   if (!s) throw new Failure(`no service at ${service} on this ship`);
   if (!s.container) throw new Failure(`service ${service} has no serving container (state ${s.state}${s.error ? `: ${s.error}` : ''})`);
   if (process.getuid?.() !== 0) throw new Failure('attach needs root (lxc-attach)');
+  return attachContainer(root, s.container, command);
+}
+
+/** COMMAND (default: bash) as the app user in a running container of the ship at root; its exit status. */
+export async function attachContainer(root: string, container: string, command: string[]): Promise<number> {
   const script = readFileSync(join(assets().shContainer, 'app-attach'), 'utf8');
   const args = [
-    '-P', shipPaths(reachableRoot(root)).lxcpath, '-n', s.container, '--clear-env',
+    '-P', shipPaths(reachableRoot(root)).lxcpath, '-n', container, '--clear-env',
     '--set-var', 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
     '--set-var', `TERM=${process.env.TERM || 'dumb'}`,
     '--set-var', 'LANG=C.UTF-8',
