@@ -22,8 +22,9 @@
       tr.append(
         td(s.path),
         td(s.state, `state state-${s.state}`),
+        td(s.release == null ? '' : `v${s.release}`),
         td((s.servingCommit || s.commit || '').slice(0, 12)),
-        td(s.container),
+        td((s.processes || []).map((p) => `${p.type}.${p.instance} ${p.state}${p.restarts ? ` (${p.restarts} restarts)` : ''}`).join(', ') || s.container),
         td(s.health ? `${s.health.ok ? 'ok' : 'FAIL'} ${s.health.checkedAt.slice(11, 19)}` : ''),
         td(fmtSeconds(s.uptimeSeconds)),
         td(fmtBytes(s.memoryBytes)),
@@ -39,17 +40,37 @@
     }
   }
 
+  // The release history (GET ../api/releases), every 5 s: newest first per service.
+  async function loadReleases() {
+    try {
+      const res = await fetch('../api/releases', { credentials: 'same-origin' });
+      if (!res.ok) return;
+      const body = $('releases').tBodies[0];
+      body.textContent = '';
+      for (const s of (await res.json()).services) {
+        for (const r of [...s.releases].reverse()) {
+          const tr = document.createElement('tr');
+          tr.append(td(s.path), td(`v${r.number}`), td(r.commit.slice(0, 12)), td(r.at.slice(0, 19).replace('T', ' ')),
+            td(r.changed.join(', ')), td(r.serving ? 'serving' : `${r.outcome}${r.cause ? `: ${r.cause}` : ''}`, r.outcome === 'failed' ? 'error' : ''));
+          body.append(tr);
+        }
+      }
+    } catch { /* offline: the next round */ }
+  }
+  loadReleases();
+  setInterval(loadReleases, 5000);
+
   function visible(rec) {
     const svc = $('service').value;
     if (svc && rec.service !== svc) return false;
-    if (filter) { filter.lastIndex = 0; return filter.test(`${rec.service || '-'} ${rec.container || '-'} ${rec.source} ${rec.line}`); }
+    if (filter) { filter.lastIndex = 0; return filter.test(`${rec.service || '-'} ${rec.container || '-'} ${rec.process || ''} ${rec.source} ${rec.line}`); }
     return true;
   }
 
   function lineEl(rec) {
     const el = document.createElement('div');
     el.className = rec.gap ? 'l-gap' : rec.stream === 'stderr' ? 'l-stderr' : `l-${rec.source}`;
-    el.textContent = `${rec.time.slice(11, 23)} ${rec.service || '-'} ${rec.container || '-'} ${rec.source}${rec.stream === 'stderr' ? '/stderr' : ''}: ${rec.line}`;
+    el.textContent = `${rec.time.slice(11, 23)} ${rec.service || '-'} ${rec.container || '-'}${rec.process ? ` ${rec.process}` : ''} ${rec.source}${rec.stream === 'stderr' ? '/stderr' : ''}: ${rec.line}`;
     return el;
   }
 

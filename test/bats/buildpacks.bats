@@ -55,7 +55,10 @@ app() {
 
 # web_of RELEASE_YAML: the default web command a bin/release printed.
 web_of() {
-  sed -n 's/^  web: *//p' "$1"
+  local web
+  web=$(sed -n 's/^  web: *//p' "$1")
+  # A JSON (so YAML) string, as the nodejs pack prints it.
+  if [[ $web == \"* ]]; then node -e 'console.log(JSON.parse(process.argv[1]))' "$web"; else printf '%s\n' "$web"; fi
 }
 
 # serve APP_DIR WEB_COMMAND PORT [PREFIX...]: start the app in the background,
@@ -162,8 +165,24 @@ need_root() {
 }
 
 @test "release: default web commands" {
+  # No package.json to read: npm start. With one, its start script itself (no npm left resident)…
   run "$PACKS/nodejs/bin/release" "$T"
-  [[ "$output" == *"default_process_types:"* && "$output" == *"  web: npm start"* ]]
+  [[ "$output" == *"default_process_types:"* && "$output" == *'  web: "npm start"'* ]]
+  dir=$(app node-start package.json)
+  echo '{"scripts":{"start":"node index.js --port \"$PORT\""}}' >"$dir/package.json"
+  run "$PACKS/nodejs/bin/release" "$dir"
+  [[ "$output" == *'  web: "node index.js --port \"$PORT\""'* ]]
+  echo '{"scripts":{}}' >"$dir/package.json"
+  : >"$dir/server.js"
+  run "$PACKS/nodejs/bin/release" "$dir"
+  [[ "$output" == *'  web: "node server.js"'* ]]
+  # …unless the start needs npm: a prestart script, or npm's environment.
+  echo '{"scripts":{"start":"node a.js","prestart":"node b.js"}}' >"$dir/package.json"
+  run "$PACKS/nodejs/bin/release" "$dir"
+  [[ "$output" == *'  web: "npm start"'* ]]
+  echo '{"scripts":{"start":"node a.js $npm_package_version"}}' >"$dir/package.json"
+  run "$PACKS/nodejs/bin/release" "$dir"
+  [[ "$output" == *'  web: "npm start"'* ]]
   run "$PACKS/static/bin/release" "$T"
   [[ "$output" == *"  web: .starphleet/static-web"* ]]
   run "$PACKS/procfile/bin/release" "$T"
@@ -208,6 +227,26 @@ need_root() {
   done
   run pgrep -g "$pid"
   [ "$status" -eq 1 ]
+}
+
+@test "nodejs: a commit that changes neither package.json nor the lockfile reuses the installed dependencies; a changed one installs again" {
+  for n in 1 2 3; do cp -r "$EXAMPLES/node-hello" "$T/build_reuse$n"; done
+  run "$PACKS/nodejs/bin/compile" "$T/build_reuse1" "$T/cache-reuse" "$T/env-empty"
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"-----> Installing dependencies (npm ci)"* ]]
+  # Only the app's own code changed: the tree is copied back, not installed.
+  echo "// changed" >>"$T/build_reuse2/server.js"
+  run "$PACKS/nodejs/bin/compile" "$T/build_reuse2" "$T/cache-reuse" "$T/env-empty"
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"-----> Reusing the installed dependencies"* ]]
+  [[ "$output" != *"npm ci"* ]]
+  diff -r "$T/build_reuse1/node_modules" "$T/build_reuse2/node_modules"
+  # package.json changed: a real install.
+  sed -i 's/"description": "/"description": "changed: /' "$T/build_reuse3/package.json"
+  run "$PACKS/nodejs/bin/compile" "$T/build_reuse3" "$T/cache-reuse" "$T/env-empty"
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"-----> Installing dependencies (npm ci)"* ]]
 }
 
 @test "nodejs: devDependencies for the build, pruned after; heroku-postbuild wins over build" {

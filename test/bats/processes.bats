@@ -176,6 +176,13 @@ containers_answering() {
     if (!/release phase/.test(r[4].cause)) throw new Error(r[4].cause);
     if (r.some((x) => !/^[0-9a-f]{40}$/.test(x.commit) || isNaN(Date.parse(x.at)))) throw new Error("commit/at");
   '
+  # The dashboard shows the same history.
+  token=$(cat "$SP_ROOT/dashboard.token")
+  curl -sf -H "Authorization: Bearer $token" "http://127.0.0.1:$SP_PORT/starphleet/api/releases" | node -e '
+    const d = JSON.parse(require("fs").readFileSync(0, "utf8"));
+    const r = d.services.find((s) => s.path === "/procs").releases;
+    if (r.length !== 5 || !r[3].serving || r[4].outcome !== "failed") throw new Error(JSON.stringify(r));
+  '
   run "$STARPHLEET" releases --root "$SP_ROOT"
   [[ "${lines[0]}" == "/procs" ]]
   [[ "${lines[1]}" == "  v5  "*"  code "*"failed: release phase"* ]]

@@ -77,9 +77,15 @@ teardown_file() {
   sp_commit hq "no flask" >/dev/null
 }
 
-@test "the app runs as an unprivileged user with HOME=/app" {
+@test "the app runs as an unprivileged user with HOME=/app, exec'd directly: no npm resident between it and its supervisor" {
   run curl -s "http://127.0.0.1:$SP_PORT/api/"
   [[ "$output" == *"user=10000 home=/app"* ]]
+  # `npm start` was resolved at build time to the start script, `node server.js`.
+  grep -q -- '-----> Slug ready: web: node server.js' "$(ls -t "$SP_ROOT"/logs/build-api-*.log | head -n 1)"
+  run "$STARPHLEET" attach /api --root "$SP_ROOT" -- sh -c 'for p in /proc/[0-9]*; do tr "\0" " " <"$p/cmdline"; echo; done'
+  echo "$output"
+  [[ "$output" == *"node server.js"* ]]
+  [[ "$output" != *"npm"* ]]
 }
 
 @test "/api without a slash reaches the service for POST too, /apiary does not match /api" {

@@ -11,6 +11,7 @@ import type { ShipConfig } from '../core/config.js';
 import type { Logger } from '../core/log.js';
 import { shipPaths, type ShipPaths } from '../core/paths.js';
 import { closedAncestor } from '../core/reachable-root.js';
+import { releasesOf } from '../process/releases-view.js';
 import { runOrThrow } from '../core/sh.js';
 import { cleanBuildLeftovers } from '../build/leftovers.js';
 import { containerMemoryBytes } from '../container/cgroup-memory.js';
@@ -248,7 +249,7 @@ export class Agent implements Ship {
     this.servers.push(await serveDashboard({
       socketPath: p.dashboardSocket, tokenFile: p.dashboardToken, loginCodes: this.loginCodes,
       staticDir: () => `${assets().root}/lib/dashboard`,
-      status: () => this.status(), hub: this.hub, knownService: (path) => path in this.shipState.services,
+      status: () => this.status(), releases: () => releasesOf(this.shipState), hub: this.hub, knownService: (path) => path in this.shipState.services,
     }));
     this.servers.push(await serveControl(p.controlSocket, (req) => this.controller.handle(req), (req, sock) => {
       if (req.cmd === 'logs') logsStream(this.hub, (path) => path in this.shipState.services, req, sock);

@@ -122,6 +122,7 @@ export class Deployer {
       if (slug.releaseCommand) {
         const phase = await this.startInstance(s, orders, commit, version, made, { label: 'release', command: slug.releaseCommand });
         started.push(phase);
+        version.container = phase.name; // status: the version is that container's state meanwhile
         await this.releasePhase(s, orders, phase);
         started.splice(started.indexOf(phase), 1);
         await ctx.discard(phase, 'release phase done');
@@ -129,7 +130,10 @@ export class Deployer {
       for (const p of plan) {
         const c = await this.startInstance(s, orders, commit, version, made, { label: p.label, command: p.command });
         started.push(c);
-        container ??= c;
+        if (!container) {
+          container = c;
+          version.container = c.name;
+        }
       }
       const lead = container;
       if (!lead) throw new Error('no process started');

@@ -15,6 +15,7 @@ import { streamReader, type LogHub } from '../logs/hub.js';
 import { type LogRecord } from '../logs/ring.js';
 import { logQuery } from '../logs/control.js';
 import type { ShipStatus } from '../agent/status.js';
+import type { ServiceReleases } from '../process/releases-view.js';
 
 export const DASHBOARD_PREFIX = '/starphleet';
 const COOKIE = 'starphleet_session';
@@ -85,6 +86,7 @@ export interface DashboardDeps {
   tokenFile: string;
   staticDir: () => string;          // lib/dashboard (index.html, app.js, style.css)
   status: () => ShipStatus;
+  releases: () => ServiceReleases[];
   hub: LogHub;
   knownService: (path: string) => boolean;
 }
@@ -149,6 +151,7 @@ export function serveDashboard(deps: DashboardDeps): Promise<Server> {
       return;
     }
     if (path === `${DASHBOARD_PREFIX}/api/status`) { send(res, 200, 'application/json', JSON.stringify(deps.status())); return; }
+    if (path === `${DASHBOARD_PREFIX}/api/releases`) { send(res, 200, 'application/json', JSON.stringify({ services: deps.releases() })); return; }
     if (path === `${DASHBOARD_PREFIX}/api/logs` || path === `${DASHBOARD_PREFIX}/api/events`) {
       const q = logQuery({
         cmd: 'logs',
