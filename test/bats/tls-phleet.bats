@@ -247,3 +247,29 @@ wait_https() {
   [ "$status" -eq 1 ]
   [[ "$output" == *"ships.test has no own certificate in phleet test"* ]]
 }
+
+@test "a push hook through the balancer reaches both ships, each of which checks its signature" {
+  secret=9d0c6b1e2f3a4b5c6d7e8f90a1b2c3d4
+  run bash -c 'printf "%s" "$1" | "$0" webhook secret -' "$STARPHLEET" "$secret"
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"on 2 ships; a ship setting"* ]]
+  render_balancer
+  echo '{"ref":"refs/heads/main"}' >"$SP_TMP/push.json"
+  mac=$(openssl dgst -sha256 -hmac "$secret" -r "$SP_TMP/push.json" | cut -d' ' -f1)
+  bal=$(sp_ns_addr "$BAL")
+  run curl -s -o /dev/null -w '%{http_code}' -X POST --data-binary "@$SP_TMP/push.json" -H "X-Hub-Signature-256: sha256=$mac" "http://$bal/starphleet/hooks/git"
+  [ "$output" = 202 ]
+  for i in 1 2; do
+    found=""
+    for _ in $(seq 1 20); do
+      if "$STARPHLEET" logs --ship "ship$i" --lines 500 --grep 'push hook \(github\)' | grep -q "push hook (github)"; then found=yes; break; fi
+      sleep 0.25
+    done
+    [ "$found" = yes ]
+  done
+  # A bad signature is refused by the ship that answers.
+  bad=$(openssl dgst -sha256 -hmac not-the-secret -r "$SP_TMP/push.json" | cut -d' ' -f1)
+  run curl -s -o /dev/null -w '%{http_code}' -X POST --data-binary "@$SP_TMP/push.json" -H "X-Hub-Signature-256: sha256=$bad" "http://$bal/starphleet/hooks/git"
+  [ "$output" = 401 ]
+}

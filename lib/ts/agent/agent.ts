@@ -12,6 +12,7 @@ import type { Logger } from '../core/log.js';
 import { shipPaths, type ShipPaths } from '../core/paths.js';
 import { closedAncestor } from '../core/reachable-root.js';
 import { releasesOf } from '../process/releases-view.js';
+import { HOOK_SECRET } from '../secrets/crypto.js';
 import { runOrThrow } from '../core/sh.js';
 import { cleanBuildLeftovers } from '../build/leftovers.js';
 import { containerMemoryBytes } from '../container/cgroup-memory.js';
@@ -249,7 +250,15 @@ export class Agent implements Ship {
     this.servers.push(await serveDashboard({
       socketPath: p.dashboardSocket, tokenFile: p.dashboardToken, loginCodes: this.loginCodes,
       staticDir: () => `${assets().root}/lib/dashboard`,
-      status: () => this.status(), releases: () => releasesOf(this.shipState), hub: this.hub, knownService: (path) => path in this.shipState.services,
+      status: () => this.status(), releases: () => releasesOf(this.shipState), hub: this.hub,
+      hookSecret: () => this.secrets.shipSetting(HOOK_SECRET),
+      onPush: (host) => {
+        this.log('agent', null, `push hook (${host}): polling the headquarters and every service repo now`);
+        // As a nudge: backoffs forgiven, every poll at once (the hook carries no code; the ship still pulls).
+        this.hq.forgive();
+        for (const p of this.services.pipelines.values()) p.forgive();
+        void this.pulse();
+      }, knownService: (path) => path in this.shipState.services,
     }));
     this.servers.push(await serveControl(p.controlSocket, (req) => this.controller.handle(req), (req, sock) => {
       if (req.cmd === 'logs') logsStream(this.hub, (path) => path in this.shipState.services, req, sock);

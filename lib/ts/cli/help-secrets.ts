@@ -35,6 +35,19 @@ NAME is [A-Za-z_][A-Za-z0-9_]* and not PORT; a value is at most 64 KiB.
 Use - to keep the value out of shell history and the process list.
 
   ${PHLEET}`,
+  'webhook secret': `usage: starphleet webhook secret - [--phleet NAME] [--root DIR]
+       starphleet webhook secret --remove [--phleet NAME] [--root DIR]
+
+Sets (from stdin, at least 16 bytes; e.g. openssl rand -hex 32 |
+starphleet webhook secret -) or removes the secret each ship checks a git
+host's push hook against: POST http(s)://SHIP/starphleet/hooks/git with
+GitHub's X-Hub-Signature-256, Gitea's or Forgejo's X-Gitea-Signature (an
+HMAC-SHA256 of the body) or GitLab's X-Gitlab-Token. A hook that checks out
+makes the ship poll its headquarters and every service repo at once (the
+hook carries no code; the ship still pulls). It travels like a phleet
+secret, sealed to each ship and signed with the admiral key, but it is a
+ship setting: no service or build sees it, and setting it restarts nothing.
+Without it the hook answers 404.`,
   unset: `usage: starphleet unset NAME [--no-restart] [--phleet NAME] [--root DIR]
 
 Removes a phleet-wide secret (a signed tombstone: an older 'set' of it can

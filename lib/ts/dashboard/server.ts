@@ -16,6 +16,7 @@ import { type LogRecord } from '../logs/ring.js';
 import { logQuery } from '../logs/control.js';
 import type { ShipStatus } from '../agent/status.js';
 import type { ServiceReleases } from '../process/releases-view.js';
+import { BadHookLimiter, verifyPushHook } from '../hooks/push-hook.js';
 
 export const DASHBOARD_PREFIX = '/starphleet';
 const COOKIE = 'starphleet_session';
@@ -89,7 +90,13 @@ export interface DashboardDeps {
   releases: () => ServiceReleases[];
   hub: LogHub;
   knownService: (path: string) => boolean;
+  /** The git push hook: the ship's hook secret (null: none set), and what a good hook does (poll now). */
+  hookSecret: () => Buffer | null;
+  onPush: (host: string) => void;
 }
+
+/** A push event's body, at most (GitHub caps its payloads at 25 MB; a push's list of commits is far less). */
+const HOOK_BODY_MAX = 5 * 1024 * 1024;
 
 const STATIC: Record<string, string> = {
   'index.html': 'text/html; charset=utf-8',
@@ -117,9 +124,12 @@ export function serveDashboard(deps: DashboardDeps): Promise<Server> {
     res.end(body);
   };
 
+  const badHooks = new BadHookLimiter();
   const server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://ship');
     const path = url.pathname;
+    // The push hook needs no ship token: its signature authenticates it.
+    if (path === `${DASHBOARD_PREFIX}/hooks/git`) { pushHook(req, res); return; }
     if (req.method !== 'GET' && req.method !== 'HEAD') { send(res, 405, 'text/plain', 'only GET\n'); return; }
     if (path === `${DASHBOARD_PREFIX}/dashboard/login`) {
       const code = url.searchParams.get('code') ?? '';
@@ -177,6 +187,33 @@ export function serveDashboard(deps: DashboardDeps): Promise<Server> {
     }
     send(res, 404, 'text/plain', 'not found\n');
   });
+  function pushHook(req: IncomingMessage, res: ServerResponse): void {
+    if (req.method !== 'POST') { send(res, 405, 'text/plain', 'the push hook takes POST\n', { Allow: 'POST' }); return; }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let over = false;
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size > HOOK_BODY_MAX) { over = true; req.destroy(); return; }
+      chunks.push(c);
+    });
+    req.on('error', () => undefined);
+    req.on('end', () => {
+      if (over) return;
+      const secret = deps.hookSecret();
+      if (!secret) { send(res, 404, 'text/plain', 'no push hook on this ship: set its secret with `starphleet webhook secret -`\n'); return; }
+      const verdict = verifyPushHook(req.headers, Buffer.concat(chunks), secret);
+      if (!verdict.ok) {
+        const code = badHooks.bad(Date.now());
+        send(res, code, 'text/plain', code === 429 ? 'too many bad push hooks; try again in a minute\n' : `push hook refused: ${verdict.why}\n`);
+        return;
+      }
+      deps.onPush(verdict.host);
+      send(res, 202, 'application/json', JSON.stringify({ ok: true, polling: true }));
+    });
+    req.on('close', () => { if (over && !res.headersSent) res.destroy(); });
+  }
+
   mkdirSync(dirname(deps.socketPath), { recursive: true });
   rmSync(deps.socketPath, { force: true });
   return new Promise((resolve, reject) => {

@@ -27,6 +27,18 @@ export interface Sealed {
   tag: string;  // GCM tag, base64
 }
 
+/**
+ * Ship settings travel in the same sealed, signed set but are the ship's own:
+ * never in a service's (or a build's) environment, and a change of one rolls
+ * nothing over (the git push hook's secret).
+ */
+export const SHIP_SETTING_PREFIX = 'STARPHLEET_SHIP_';
+export const HOOK_SECRET = `${SHIP_SETTING_PREFIX}HOOK_SECRET`;
+
+export function isShipSetting(name: string): boolean {
+  return name.startsWith(SHIP_SETTING_PREFIX);
+}
+
 /** The checks every name and value passes (CLI and ship alike); null when fine. */
 export function secretProblem(name: string, value?: Buffer): string | null {
   if (!NAME_PATTERN.test(name)) return `secret name '${name}' is not valid: use letters, digits and _, not starting with a digit`;
@@ -175,7 +187,7 @@ export function applyMessage(set: SecretSet, message: SignedMessage, shipFp: str
     throw new Error(`refused a replayed or stale secret message: ${m.op} ${m.name} version ${m.version}, but ${what}`);
   }
   const entries = { ...set.entries, [m.name]: { op: m.op, version: m.version, at: m.at, message } };
-  return { set: { version: m.version, rollout: m.restart ? m.version : set.rollout, entries }, msg: m };
+  return { set: { version: m.version, rollout: m.restart && !isShipSetting(m.name) ? m.version : set.rollout, entries }, msg: m };
 }
 
 /** Decrypt every live secret of the set (in memory only). */

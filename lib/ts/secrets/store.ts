@@ -7,7 +7,7 @@ import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync
 import { join } from 'node:path';
 import { fingerprint, keyId, publicKeyLines, verifyPayload } from './admiral-sign.js';
 import {
-  applyMessage, emptySet, exportLines, generateShipKeyPair, open, openSet, publicOfPrivate, seal, shipFingerprint,
+  applyMessage, emptySet, exportLines, generateShipKeyPair, isShipSetting, open, openSet, publicOfPrivate, seal, shipFingerprint,
   type Sealed, type SecretMessage, type SecretSet, type SignedMessage,
 } from './crypto.js';
 import { shipPaths, type ShipPaths } from '../core/paths.js';
@@ -148,8 +148,24 @@ export class ShipSecrets {
     };
   }
 
-  /** The decrypted values, in memory. */
+  /** The decrypted values services get, in memory (ship settings left out). */
   values(): Record<string, Buffer> {
+    const values = this.openAll();
+    for (const name of Object.keys(values)) if (isShipSetting(name)) delete values[name];
+    return values;
+  }
+
+  /** One ship setting's value (the hook secret), in memory; null when unset or unreadable. */
+  shipSetting(name: string): Buffer | null {
+    if (!isShipSetting(name) || !existsSync(this.p.shipKey)) return null;
+    try {
+      return this.openAll()[name] ?? null;
+    } catch {
+      return null;
+    }
+  }
+
+  private openAll(): Record<string, Buffer> {
     const set = this.load();
     try {
       return openSet(set, this.privateKey());

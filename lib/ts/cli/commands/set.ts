@@ -5,7 +5,7 @@ import { UsageError } from '../../core/config.js';
 import { loadProfile, markUsed, starphleetHome, type LoadedProfile } from '../../phleet/profile.js';
 import { acrossShips, selectShips, shipTimeoutMs } from '../../phleet/select.js';
 import { signPayload } from '../../secrets/admiral-sign.js';
-import { seal, secretProblem, type SecretMessage } from '../../secrets/crypto.js';
+import { isShipSetting, seal, secretProblem, SHIP_SETTING_PREFIX, type SecretMessage } from '../../secrets/crypto.js';
 import type { SecretDelivery } from '../../secrets/delivery.js';
 import { AdmiralCopy } from '../../secrets/sync.js';
 import type { CommandInput } from '../command.js';
@@ -26,12 +26,18 @@ async function change(op: 'set' | 'unset', { flags, positionals }: CommandInput)
     throw new UsageError(op === 'set' ? 'set: needs NAME and VALUE (or - to read the value from stdin)' : 'unset: needs exactly one NAME');
   }
   const name = positionals[0];
+  if (isShipSetting(name)) throw new UsageError(`${op}: names starting with ${SHIP_SETTING_PREFIX} are ship settings (see 'starphleet webhook secret')`);
   const value = op === 'set' ? (positionals[1] === '-' ? await readStdin() : Buffer.from(positionals[1])) : undefined;
+  return changeSecret(op, name, value, flags, !flags['no-restart']);
+}
+
+/** Deliver one set or unset to the phleet's ships (also for ship settings, which restart nothing). */
+export async function changeSecret(op: 'set' | 'unset', name: string, value: Buffer | undefined, flags: CommandInput['flags'], restartWanted: boolean): Promise<number> {
   const problem = secretProblem(name, value);
   if (problem) throw new UsageError(`${op}: ${problem}`);
   const home = starphleetHome();
   const profile = await loadProfile(home, flags.phleet as string | undefined);
-  const restart = !flags['no-restart'];
+  const restart = restartWanted && !isShipSetting(name);
   const ships = selectShips(flags, process.env, profile);
   const timeout = shipTimeoutMs(flags, process.env);
   const copy = new AdmiralCopy(profile.dir);
@@ -76,13 +82,13 @@ async function change(op: 'set' | 'unset', { flags, positionals }: CommandInput)
   for (const r of down) out(`${r.ship.label}: unreachable (${r.error ?? ''}); it catches up the next time a command reaches it`);
   markUsed(home, profile.name);
   const where = `${applied} ship${applied === 1 ? '' : 's'}`;
-  out(`${op === 'set' ? 'set' : 'unset'} ${name} in phleet ${profile.name} (version ${version}) on ${where}; ${restart
-    ? 'every service rolls over to it now'
-    : 'services pick it up at their next start (--no-restart)'}`);
+  out(`${op === 'set' ? 'set' : 'unset'} ${name} in phleet ${profile.name} (version ${version}) on ${where}; ${isShipSetting(name)
+    ? 'a ship setting: no service sees it, nothing restarts'
+    : restart ? 'every service rolls over to it now' : 'services pick it up at their next start (--no-restart)'}`);
   return refused.length > 0 || down.length > 0 ? 1 : 0;
 }
 
-async function readStdin(): Promise<Buffer> {
+export async function readStdin(): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const c of process.stdin) chunks.push(c as Buffer);
   return Buffer.concat(chunks);
