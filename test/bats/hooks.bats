@@ -1,8 +1,10 @@
 #!/usr/bin/env bats
-# The git push hook on one real ship with a 60 s pulse: a signed hook
+# The git push hook and notifications on one real ship with a 60 s pulse: a signed hook
 # (GitHub, Gitea, GitLab style) makes a push live within seconds; a bad one
 # is refused and changes nothing; the secret is a ship setting (no service
-# sees it, nothing restarts, never in plaintext on the ship's disk).
+# sees it, nothing restarts, never in plaintext on the ship's disk). Then
+# notification URLs (sealed the same way) get a deploy live, a deploy failed
+# with its cause and a crash loop, retried when the receiver answers 500.
 
 load helpers/ship
 
@@ -19,6 +21,7 @@ setup_file() {
 }
 
 teardown_file() {
+  if [ -f "$SP_TMP/receiver.pid" ]; then kill "$(cat "$SP_TMP/receiver.pid")" 2>/dev/null || true; fi
   sp_teardown_ship
 }
 
@@ -124,4 +127,78 @@ push_commit() {
   [ "$output" = 202 ]
   run curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$SP_PORT/starphleet/hooks/git"
   [ "$output" = 405 ]
+}
+
+# --- notifications -----------------------------------------------------------
+
+# events NAME: the bodies of the events of that name the receiver got (one JSON per line).
+events() {
+  node -e '
+    const lines = require("fs").readFileSync(process.argv[1], "utf8").trim().split("\n").filter(Boolean);
+    for (const l of lines) { const r = JSON.parse(l); const b = JSON.parse(r.body); if (b.event === process.argv[2]) console.log(JSON.stringify({ path: r.path, ...b })); }
+  ' "$SP_TMP/received" "$1" 2>/dev/null || true
+}
+
+wait_event() {
+  local deadline=$((SECONDS + ${3:-30}))
+  while [ "$SECONDS" -lt "$deadline" ]; do
+    [ "$(events "$1" | grep -c "$2" || true)" -gt 0 ] && return 0
+    sleep 0.3
+  done
+  echo "no $1 event matching $2; got:" >&2
+  cat "$SP_TMP/received" >&2 || true
+  return 1
+}
+
+@test "notify add: URLs kept sealed and shown redacted; a deploy goes live and is told to both" {
+  : >"$SP_TMP/received"
+  node "$REPO_ROOT/test/bats/helpers/receiver.mjs" "$SP_TMP/received" "$SP_TMP/receiver.port" &
+  echo $! >"$SP_TMP/receiver.pid"
+  for _ in $(seq 1 50); do [ -s "$SP_TMP/receiver.port" ] && break; sleep 0.1; done
+  port=$(cat "$SP_TMP/receiver.port")
+  before=$(serving)
+  run "$STARPHLEET" notify add "http://127.0.0.1:$port/hook/T0KEN-one"
+  [ "$status" -eq 0 ]
+  run "$STARPHLEET" notify add "http://127.0.0.1:$port/flaky/T0KEN-two"
+  [ "$status" -eq 0 ]
+  run "$STARPHLEET" notify add "ftp://127.0.0.1/x"
+  [ "$status" -eq 2 ]
+  run "$STARPHLEET" notify list
+  echo "$output"
+  [ "${#lines[@]}" -eq 2 ]
+  [[ "$output" != *T0KEN* ]]
+  [[ "$output" == *"http://127.0.0.1:$port/…"* ]]
+  [ "$(serving)" = "$before" ]
+  sha=$(push_commit "told when live")
+  "$STARPHLEET" nudge --root "$SP_ROOT" >/dev/null
+  wait_event deploy.live "\"commit\":\"$sha\"" 60
+  # The flaky one answered 500 once and got it again 2 s later.
+  for _ in $(seq 1 40); do
+    [ "$(events deploy.live | grep "/flaky/T0KEN-two" | grep -c "$sha" || true)" -ge 2 ] && break
+    sleep 0.25
+  done
+  [ "$(events deploy.live | grep "/flaky/T0KEN-two" | grep -c "$sha")" -eq 2 ]
+  # Slack's text and Discord's content.
+  events deploy.live | grep "$sha" | head -n 1 | node -e '
+    const e = JSON.parse(require("fs").readFileSync(0, "utf8"));
+    if (e.ship === undefined || e.service !== "/app" || !e.text.includes("/app") || e.text !== e.content) throw new Error(JSON.stringify(e));'
+  # The URLs (their tokens) are nowhere in plaintext on the ship or in its log.
+  run grep -rlF "T0KEN" "$SP_ROOT" "$SP_TMP/agent.log"
+  [ "$status" -ne 0 ]
+}
+
+@test "a failed deploy is told with its cause line; a crash loop is told once" {
+  sha=$(push_commit "broken start")
+  sed -i '1i this is not javascript' "$SP_WORK/app/server.js"
+  sha=$(sp_commit app "a syntax error")
+  "$STARPHLEET" nudge --root "$SP_ROOT" >/dev/null
+  wait_event deploy.failed "\"commit\":\"$sha\".*SyntaxError" 90
+  for _ in 1 2 3; do
+    curl -s -o /dev/null --max-time 30 "http://127.0.0.1:$SP_PORT/app/crash" || true
+    sleep 1.5
+    run sp_wait_status "/app +online" 30
+  done
+  wait_event crash.loop '"service":"/app"' 60
+  [ "$(events crash.loop | grep -c '"path":"/hook/T0KEN-one"')" -eq 1 ]
+  kill "$(cat "$SP_TMP/receiver.pid")" 2>/dev/null || true
 }

@@ -12,7 +12,9 @@ import type { Logger } from '../core/log.js';
 import { shipPaths, type ShipPaths } from '../core/paths.js';
 import { closedAncestor } from '../core/reachable-root.js';
 import { releasesOf } from '../process/releases-view.js';
-import { HOOK_SECRET } from '../secrets/crypto.js';
+import { HOOK_SECRET, NOTIFY_URLS } from '../secrets/crypto.js';
+import { Notifier } from '../notify/notifier.js';
+import type { NotifyEventName } from '../notify/events.js';
 import { runOrThrow } from '../core/sh.js';
 import { cleanBuildLeftovers } from '../build/leftovers.js';
 import { containerMemoryBytes } from '../container/cgroup-memory.js';
@@ -80,6 +82,7 @@ export class Agent implements Ship {
   private bridgeCreatedNow = false;
   private ownsRoot = false;
   private readonly controller: Controller;
+  private readonly notifier: Notifier;
   /** Set at start: the ship's subordinate id range, or the host's ids where it has none. */
   containerIds: ContainerIds = containerIds(null);
   private containersNote = 'not started';
@@ -97,11 +100,17 @@ export class Agent implements Ship {
     this.hold = new HoldProxy(this.paths.holdSockets, holdHooks(this));
     this.certs = new CertStore(this.paths, this.secrets);
     this.routeSwitch = new RouteSwitch(config, this.paths, () => this.shipState, this.hold, () => this.save(), () => this.liveCerts());
+    this.notifier = new Notifier({
+      ship: this.hub.ship,
+      urls: () => this.secrets.shipSetting(NOTIFY_URLS)?.toString('utf8') ?? null,
+      log: (line) => this.log('agent', null, line),
+    });
     this.certKeeper = new CertKeeper({
       config, paths: this.paths, shDir: assets().sh, store: this.certs,
       wanted: () => [...shipDomains(this.shipState.services).owner.keys()].sort(),
       changed: () => this.applyRoutes(),
       log: (line) => this.log('agent', null, line),
+      failed: (domain, why) => this.notify('cert.failed', { cause: `${domain}: ${why}` }),
     });
     this.drainer = new Drainer(this, (name) => this.healer.forget(name));
     const slots = Number(process.env.STARPHLEET_BUILDS ?? cpus().length) || 1;
@@ -152,6 +161,10 @@ export class Agent implements Ship {
 
   serviceById(serviceId: string): ServiceRecord | undefined {
     return Object.values(this.shipState.services).find((x) => x.id === serviceId);
+  }
+
+  notify(event: NotifyEventName, f: { service?: string | null; commit?: string | null; cause?: string | null } = {}): void {
+    this.notifier.notify(event, f);
   }
 
   /** The phleet secrets for a container start; a set that cannot be read is reported, never skipped. */
@@ -240,8 +253,11 @@ export class Agent implements Ship {
         }
       }
     }
+    // A ship with versions in its state ran before: this agent is a restart.
+    const restarted = Object.keys(this.shipState.containers).length > 0;
     await reconcile(this);
     this.services.resume();
+    if (restarted) this.notify('agent.restarted', { cause: `agent pid ${process.pid} took over ${Object.keys(this.shipState.containers).length} containers` });
     removeOrphanLogs(p, new Set(Object.keys(this.shipState.containers)));
     await this.applyRoutes(true);
     // Every container's output flows into the log stream from here on.
@@ -319,6 +335,7 @@ export class Agent implements Ship {
   /** Stop the agent only: containers and nginx keep serving. */
   async stop(): Promise<void> {
     this.isStopping = true;
+    this.notifier.stop();
     this.wake?.();
     this.healer.stop();
     this.certKeeper.stop();

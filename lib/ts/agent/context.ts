@@ -2,6 +2,7 @@
 // log, and the few services every part calls. The agent is the one owner of
 // the state object and the only one that saves it; the parts change it
 // through this context.
+import type { NotifyEventName } from '../notify/events.js';
 import type { ShipConfig } from '../core/config.js';
 import type { Logger } from '../core/log.js';
 import type { ShipPaths } from '../core/paths.js';
@@ -35,4 +36,6 @@ export interface AgentContext {
   serviceOf(c: ContainerRecord): ServiceRecord | undefined;
   /** The phleet secrets as export lines for a container start; throws when they cannot be read. */
   secretLines(): Buffer;
+  /** Tell the phleet's notification URLs (if any): a deploy live or failed, a crash loop, … */
+  notify(event: NotifyEventName, f?: { service?: string | null; commit?: string | null; cause?: string | null }): void;
 }

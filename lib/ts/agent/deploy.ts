@@ -164,6 +164,7 @@ export class Deployer {
       settleLive(s.releases, release.number);
       ctx.save();
       ctx.log('agent', s.path, `serving release ${release.number}: ${started.map((c) => `${c.process} ${c.name}`).join(', ')} (${commit.slice(0, 12)})`);
+      ctx.notify('deploy.live', { service: s.path, commit, cause: `release ${release.number}` });
       for (const old of previousMembers) {
         if (old.name !== lead.name && (old.state === 'online' || old.state === 'restarting')) ctx.startDrain(old);
       }
@@ -182,6 +183,7 @@ export class Deployer {
       s.lastError = msg;
       if (release && s.releases) settleFailed(s.releases, release.number, msg);
       ctx.log('agent', s.path, `deploy of ${commit.slice(0, 12)} failed: ${msg}`);
+      ctx.notify('deploy.failed', { service: s.path, commit, cause: msg });
       if (started.length === 0) {
         if (version.state !== 'failed') advance(version, 'fail');
       } else {

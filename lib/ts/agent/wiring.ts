@@ -15,6 +15,7 @@ import type { Ship } from './ship.js';
 import type { HealDeps } from './heal.js';
 import type { PipelineSteps } from './service-pipeline.js';
 import { deployKey, type ContainerRecord } from './state.js';
+import { crashLoop, CRASH_LOOP_WINDOW_MS } from '../notify/events.js';
 
 /** -1: its supervisor is gone without an exit status. */
 const GONE = -1;
@@ -44,6 +45,8 @@ function memoryLimit(agent: Ship, c: ContainerRecord): string {
 }
 
 export function healDeps(agent: Ship): HealDeps {
+  // Each container's recent restart times: a crash loop is told once per window.
+  const restartTimes = new Map<string, number[]>();
   return {
     serving: () => Object.values(agent.state().containers).filter((c) => c.state === 'online' || c.state === 'restarting'),
     exited: (c) => {
@@ -59,6 +62,10 @@ export function healDeps(agent: Ship): HealDeps {
       return `${describeExit(code, memoryLimit(agent, c))}${why ? `: ${why}` : ''}`;
     },
     restart: async (c) => {
+      const now = Date.now();
+      const times = [...(restartTimes.get(c.name) ?? []), now].filter((t) => now - t <= CRASH_LOOP_WINDOW_MS);
+      restartTimes.set(c.name, times);
+      if (crashLoop(times, now)) agent.notify('crash.loop', { service: c.servicePath, commit: c.commit, cause: `${c.name} restarted ${times.length} times in ${CRASH_LOOP_WINDOW_MS / 60_000} min: ${c.crash ?? 'it exits'}` });
       // Read before anything stops: a set that cannot be read starts nothing without it.
       const secrets = agent.secretLines();
       await stopContainer(agent.paths, assets().sh, c.name, 1).catch(() => undefined);
@@ -84,6 +91,7 @@ export function healDeps(agent: Ship): HealDeps {
       agent.log('agent', c.servicePath, message);
       // The container's own trouble: status shows it while it restarts and for a healthy minute after.
       if (isError) c.crash = message.replace(/; (restarting|trying again) in [\d.]+ s$/, '');
+      if (isError && message.includes('stopped answering its healthcheck')) agent.notify('health.failing', { service: c.servicePath, commit: c.commit, cause: c.crash });
     },
     save: () => agent.save(),
   };

@@ -3,6 +3,17 @@
 const PHLEET = `--phleet NAME  the phleet profile (default: the only one, or the last used)
   --root DIR     the ship (default: STARPHLEET_ROOT, else the profile's ships, else /var/starphleet)`;
 
+const NOTIFY_HELP = `Every ship of the phleet POSTs a JSON event to each URL (at most 10):
+deploy.live, deploy.failed (with the cause line), crash.loop (3 restarts of
+a container within 5 minutes), health.failing (a serving version stopped
+answering its healthcheck), cert.failed and agent.restarted. Fields: event,
+ship, service, commit, cause, at, and the same one-line summary as text
+(Slack's incoming webhooks) and content (Discord's). A URL that does not
+answer 2xx within 5 s is tried again after 2, 4, 8 and 16 s; at most 10
+events per service in 10 minutes. The URLs carry tokens: they travel as a
+ship setting (sealed to each ship, signed; no service sees them, a change
+restarts nothing), list shows them redacted, and they are never logged whole.`;
+
 export const SECRETS_HELP = {
   init: `usage: starphleet init NAME --headquarters URL [--key PRIVATE_KEY_FILE] [--root DIR]
 
@@ -35,6 +46,15 @@ NAME is [A-Za-z_][A-Za-z0-9_]* and not PORT; a value is at most 64 KiB.
 Use - to keep the value out of shell history and the process list.
 
   ${PHLEET}`,
+  'notify add': `usage: starphleet notify add URL [--phleet NAME]
+
+${NOTIFY_HELP}`,
+  'notify remove': `usage: starphleet notify remove URL [--phleet NAME]
+
+${NOTIFY_HELP}`,
+  'notify list': `usage: starphleet notify list [--json] [--phleet NAME]
+
+${NOTIFY_HELP}`,
   'webhook secret': `usage: starphleet webhook secret - [--phleet NAME] [--root DIR]
        starphleet webhook secret --remove [--phleet NAME] [--root DIR]
 

@@ -13,10 +13,12 @@ const HEADINGS: Record<Section, string> = {
 
 /** The overview: every command with a summary, under its section's heading. */
 export function overviewOf(commands: readonly Command[]): string {
+  // One column for every summary: the longest label and two spaces.
+  const width = Math.max(17, ...commands.filter((c) => c.summary).map((c) => (c.summary?.label ?? c.name).length + 2));
   const sections = (Object.keys(HEADINGS) as Section[]).map((section) => [
     HEADINGS[section],
     ...commands.filter((c) => c.summary?.section === section)
-      .map((c) => `  ${(c.summary?.label ?? c.name).padEnd(17)}${c.summary?.text ?? ''}`),
+      .map((c) => `  ${(c.summary?.label ?? c.name).padEnd(width)}${c.summary?.text ?? ''}`),
   ].join('\n'));
   return `starphleet ${VERSION} — container-based continuous deployment from a git headquarters
 

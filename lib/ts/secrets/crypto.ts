@@ -34,6 +34,8 @@ export interface Sealed {
  */
 export const SHIP_SETTING_PREFIX = 'STARPHLEET_SHIP_';
 export const HOOK_SECRET = `${SHIP_SETTING_PREFIX}HOOK_SECRET`;
+/** The phleet's notification URLs, one per line (they carry tokens). */
+export const NOTIFY_URLS = `${SHIP_SETTING_PREFIX}NOTIFY_URLS`;
 
 export function isShipSetting(name: string): boolean {
   return name.startsWith(SHIP_SETTING_PREFIX);

@@ -64,6 +64,12 @@ export class AdmiralCopy {
     writePrivate(this.setFile, JSON.stringify(set, null, 2) + '\n');
   }
 
+  /** The value the phleet holds for a name (opened in memory), or null when it is unset. */
+  value(name: string): Buffer | null {
+    const e = this.load().entries[name];
+    return e?.op === 'set' && e.sealed ? open(e.sealed, name, this.privateKey()) : null;
+  }
+
   /** The changes a ship at `shipVersion` lacks, oldest first, values opened (in memory only). */
   missing(shipVersion: number): Array<{ name: string; op: 'set' | 'unset'; version: number; at: string; value?: Buffer }> {
     const set = this.load();

@@ -29,6 +29,8 @@ export interface KeeperDeps {
   /** A new live certificate: render and reload nginx. */
   changed(): Promise<void>;
   log(line: string): void;
+  /** An order or renewal failed (notifications). */
+  failed?(domain: string, why: string): void;
 }
 
 const ISSUE_TIMEOUT_SECONDS = 180;
@@ -128,6 +130,7 @@ export class CertKeeper {
       const waitS = Math.min(3600, 60 * 2 ** (failures - 1));
       this.trouble.set(domain, { error: failure.message, failures, retryAt: Date.now() + waitS * 1000 });
       this.deps.log(`certificate for ${domain} failed (try ${failures}, next in ${waitS} s): ${failure.message}`);
+      this.deps.failed?.(domain, failure.message);
     } finally {
       this.issuing = null;
       const waiters = this.forced.get(domain) ?? [];
