@@ -66,9 +66,21 @@ export class RouteSwitch {
     return Math.max(40, Math.ceil(longest) + 10);
   }
 
-  /** Render, test, reload and confirm; serialized so generations stay in order. */
+  /**
+   * Render, test, reload and confirm; serialized so generations stay in
+   * order. Calls that arrive while one waits its turn join it: it renders
+   * the state as it is when it starts, so a batch of changes (services going
+   * live together) costs one reload, not one each.
+   */
   apply(startIfNeeded = false): Promise<void> {
+    if (this.queued) {
+      this.queued.start ||= startIfNeeded;
+      return this.queued.done;
+    }
+    const queued: { start: boolean; done: Promise<void> } = { start: startIfNeeded, done: Promise.resolve() };
     const run = async (): Promise<void> => {
+      this.queued = null;
+      startIfNeeded = queued.start;
       const state = this.state();
       state.nginxGeneration += 1;
       const generation = state.nginxGeneration;
@@ -95,7 +107,12 @@ export class RouteSwitch {
       this.save();
     };
     const next = this.chain.then(run, run);
+    queued.done = next;
+    this.queued = queued;
     this.chain = next.catch(() => undefined);
     return next;
   }
+
+  /** The apply waiting its turn, if any (later calls join it). */
+  private queued: { start: boolean; done: Promise<void> } | null = null;
 }
