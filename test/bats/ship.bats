@@ -160,13 +160,17 @@ teardown_file() {
   [ "$output" = "1024" ]
 }
 
-@test "a commit to the Node service is served after the next pulse" {
+@test "a commit to the Node service is served after the next pulse; its unchanged dependencies are reused, not installed again" {
   sed -i 's/api v1/api v2/' "$SP_WORK/api/server.js"
-  sp_commit api "v2" >/dev/null
+  sha=$(sp_commit api "v2")
   run sp_wait_body /api "api v2" 90
   [ "$status" -eq 0 ]
-  run sp_wait_status "/api +online +file://.*api.git@$(git -C "$SP_WORK/api" rev-parse HEAD | cut -c1-12)"
+  run sp_wait_status "/api +online +file://.*api.git@${sha:0:12}"
   [ "$status" -eq 0 ]
+  log="$SP_ROOT/logs/build-$(basename "$(ls -d "$SP_ROOT"/cache/api-*)")-${sha:0:8}.log"
+  grep -q -- "-----> Reusing the installed dependencies" "$log"
+  run grep -c -- "npm ci" "$log"
+  [ "$output" = 0 ]
 }
 
 @test "a force-pushed branch is followed: the rewritten commit is served" {
