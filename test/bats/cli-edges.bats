@@ -65,16 +65,3 @@ teardown() {
   [ "$status" -eq 1 ]
   [[ "$output" == *"Address already in use"* ]]
 }
-
-@test "ship run under a folder others cannot pass through: refused in one line naming it, no bridge made" {
-  load helpers/ship
-  [ "$(stat -c %a "$TMP_ROOT")" = 700 ]
-  bridge="spt$(printf '%05d' $((RANDOM % 100000)))"
-  run timeout 60 "$STARPHLEET" ship run --root "$TMP_ROOT/root" --headquarters file:///nonexistent/hq.git \
-    --port "$(sp_free_port)" --bridge "$bridge" --subnet "$(sp_free_subnet)" --nat off
-  echo "$output"
-  [ "$status" -eq 1 ]
-  [[ "$output" == *"$TMP_ROOT is not traversable by others (chmod o+x $TMP_ROOT, or another --root)"* ]]
-  run ip link show "$bridge"
-  [ "$status" -ne 0 ]
-}

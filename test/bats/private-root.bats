@@ -22,8 +22,11 @@ teardown_file() {
   sp_teardown_ship
 }
 
+# alias_of_root: this ship's bind mount, if mounted (ROOTS/<first 16 hex of sha256 of the root's real path>).
 alias_of_root() {
-  findmnt -rn -o TARGET | grep '^/run/starphleet/roots/' || true
+  local alias
+  alias="/run/starphleet/roots/$(printf '%s' "$(realpath "$SP_ROOT")" | sha256sum | cut -c1-16)"
+  findmnt -rn -o TARGET | grep -x "$alias" || true
 }
 
 @test "a root in a 0700 folder: the service goes live, the status names the root as given" {
@@ -58,5 +61,6 @@ alias_of_root() {
   [ "$status" -eq 0 ]
   [ -z "$(alias_of_root)" ]
   [ -f "$SP_ROOT/dashboard.token" ]
-  [ ! -e /run/starphleet/roots ] || [ -n "$(ls -A /run/starphleet/roots)" ]
+  # Its folder under /run/starphleet/roots went with it.
+  [ ! -e "/run/starphleet/roots/$(printf '%s' "$(realpath "$SP_ROOT")" | sha256sum | cut -c1-16)" ]
 }

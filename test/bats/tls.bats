@@ -138,7 +138,7 @@ wait_cert() {
   [ "$status" -eq 0 ]
   [[ "$output" == *"shop.test  acme  valid until "* ]]
   STARPHLEET_HOME="$SP_TMP/no-profile" run "$STARPHLEET" cert list --root "$SP_ROOT" --json
-  [ "$(echo "$output" | node -p 'const d=JSON.parse(require("fs").readFileSync(0,"utf8")); [d.phleet, d.ships[0].certs[0].domain, d.ships[0].certs[0].source].join(" ")')" = "null shop.test acme" ]
+  [ "$(echo "$output" | node -p 'const d=JSON.parse(require("fs").readFileSync(0,"utf8")); [String(d.phleet), d.ships[0].certs[0].domain, d.ships[0].certs[0].source].join(" ")')" = "null shop.test acme" ]
 }
 
 @test "the ACME server gone: cert renew fails with the reason, status shows it, the served certificate stays" {
