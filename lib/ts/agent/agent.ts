@@ -14,6 +14,9 @@ import { closedAncestor } from '../core/reachable-root.js';
 import { releasesOf } from '../process/releases-view.js';
 import { HOOK_SECRET, NOTIFY_URLS } from '../secrets/crypto.js';
 import { Notifier } from '../notify/notifier.js';
+import { MetricsCollector } from '../metrics/collector.js';
+import { metricsView, type ServiceMetricsView } from '../metrics/view.js';
+import { renderPrometheus } from '../metrics/aggregate.js';
 import type { NotifyEventName } from '../notify/events.js';
 import { runOrThrow } from '../core/sh.js';
 import { cleanBuildLeftovers } from '../build/leftovers.js';
@@ -83,6 +86,7 @@ export class Agent implements Ship {
   private ownsRoot = false;
   private readonly controller: Controller;
   private readonly notifier: Notifier;
+  readonly metrics: MetricsCollector;
   /** Set at start: the ship's subordinate id range, or the host's ids where it has none. */
   containerIds: ContainerIds = containerIds(null);
   private containersNote = 'not started';
@@ -99,7 +103,11 @@ export class Agent implements Ship {
     this.healer = new Healer(healDeps(this));
     this.hold = new HoldProxy(this.paths.holdSockets, holdHooks(this));
     this.certs = new CertStore(this.paths, this.secrets);
-    this.routeSwitch = new RouteSwitch(config, this.paths, () => this.shipState, this.hold, () => this.save(), () => this.liveCerts());
+    this.metrics = new MetricsCollector((path) => path in this.shipState.services, (path) => {
+      const serving = this.shipState.services[path]?.serving;
+      return serving ? containerMemoryBytes(serving, readPid(this.paths.supervisorPid(serving))) : null;
+    });
+    this.routeSwitch = new RouteSwitch(config, this.paths, () => this.shipState, this.hold, () => this.save(), () => this.liveCerts(), () => this.metrics.address());
     this.notifier = new Notifier({
       ship: this.hub.ship,
       urls: () => this.secrets.shipSetting(NOTIFY_URLS)?.toString('utf8') ?? null,
@@ -161,6 +169,10 @@ export class Agent implements Ship {
 
   serviceById(serviceId: string): ServiceRecord | undefined {
     return Object.values(this.shipState.services).find((x) => x.id === serviceId);
+  }
+
+  metricsView(points: boolean): ServiceMetricsView[] {
+    return metricsView(this.metrics.services, Object.keys(this.shipState.services), (path) => this.metrics.memoryOf(path), points);
   }
 
   notify(event: NotifyEventName, f: { service?: string | null; commit?: string | null; cause?: string | null } = {}): void {
@@ -256,6 +268,8 @@ export class Agent implements Ship {
     // A ship with versions in its state ran before: this agent is a restart.
     const restarted = Object.keys(this.shipState.containers).length > 0;
     await reconcile(this);
+    // Before the first routes: nginx is told where to send its per-request lines.
+    await this.metrics.start(p.metricsPort);
     this.services.resume();
     if (restarted) this.notify('agent.restarted', { cause: `agent pid ${process.pid} took over ${Object.keys(this.shipState.containers).length} containers` });
     removeOrphanLogs(p, new Set(Object.keys(this.shipState.containers)));
@@ -268,6 +282,8 @@ export class Agent implements Ship {
       staticDir: () => `${assets().root}/lib/dashboard`,
       status: () => this.status(), releases: () => releasesOf(this.shipState), hub: this.hub,
       hookSecret: () => this.secrets.shipSetting(HOOK_SECRET),
+      metricsText: () => renderPrometheus(this.metrics.services, (path) => this.metrics.memoryOf(path)),
+      metricsJson: () => this.metricsView(true),
       onPush: (host) => {
         this.log('agent', null, `push hook (${host}): polling the headquarters and every service repo now`);
         // As a nudge: backoffs forgiven, every poll at once (the hook carries no code; the ship still pulls).
@@ -336,6 +352,7 @@ export class Agent implements Ship {
   async stop(): Promise<void> {
     this.isStopping = true;
     this.notifier.stop();
+    this.metrics.stop();
     this.wake?.();
     this.healer.stop();
     this.certKeeper.stop();

@@ -68,6 +68,8 @@ export class Controller {
         await agent.discard(c, 'one-off run done');
         return { ok: true };
       }
+      case 'metrics':
+        return { ok: true, services: agent.metricsView(req.points === true) };
       case 'releases': {
         const path = typeof req.path === 'string' ? req.path : undefined;
         if (path !== undefined && !(path in agent.state().services)) return { ok: false, error: `no service at ${path} on this ship` };

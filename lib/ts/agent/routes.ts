@@ -26,6 +26,7 @@ export class RouteSwitch {
     private readonly hold: HoldProxy,
     private readonly save: () => void,
     private readonly tls: () => NginxTls,
+    private readonly metricsAddress: () => string | null = () => null,
   ) {}
 
   routes(): NginxRoute[] {
@@ -97,6 +98,7 @@ export class RouteSwitch {
         listenAddresses: ipv6Available() ? undefined : ['0.0.0.0'],
         acmeWebroot: this.paths.acmeWebroot,
         tls: this.tls(),
+        metricsAddress: this.metricsAddress() ?? undefined,
       }, assets().templates);
       if (startIfNeeded && !nginxRunning(this.paths.nginx)) {
         writeFileSync(this.paths.nginxConf, config);

@@ -1,6 +1,7 @@
 // What the agent's wiring, control answers, service registry and reconcile
 // see of the agent: its context plus its parts. An interface, so those
 // modules depend on this file and never on agent.ts (which builds them).
+import type { ServiceMetricsView } from '../metrics/view.js';
 import type { CertStore } from '../tls/cert-store.js';
 import type { CertKeeper } from '../tls/keeper.js';
 import type { Expiring } from '../dashboard/server.js';
@@ -29,6 +30,8 @@ export interface Ship extends AgentContext {
   serviceById(serviceId: string): ServiceRecord | undefined;
   rolloutVersion(): number;
   status(): ShipStatus;
+  /** Each service's request metrics (the last hour's points with points=true). */
+  metricsView(points: boolean): ServiceMetricsView[];
   /** One pulse: kick the HQ and every pipeline; resolves when the HQ read is done. */
   pulse(): Promise<void>;
   wakeUp(): void;

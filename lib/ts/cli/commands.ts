@@ -77,6 +77,9 @@ export const COMMANDS: readonly Command[] = [
       lines: { type: 'string', short: 'n' }, since: { type: 'string' }, json: { type: 'boolean' }, build: { type: 'boolean' },
     },
     run: (i) => import('./commands/logs.js').then((m) => m.logs(i)) },
+  { name: 'top', summary: { section: 'phleet', text: 'requests/s, errors, latency and memory of each service (live on a terminal)' },
+    help: PHLEET_HELP.top, options: { ...PHLEET_OPTIONS, json: { type: 'boolean' } }, noPositionals: true,
+    run: (i) => import('./commands/top.js').then((m) => m.top(i)) },
   { name: 'run', summary: { section: 'phleet', label: 'run PATH', text: "a one-off command (after --) in a fresh container of the serving release" },
     help: PHLEET_HELP.run, options: ROOT,
     splitArgs: (args) => {

@@ -82,6 +82,15 @@ git operation: pin the service's #sha in its orders or revert in its repo (a
 slug still kept starts without a build). --json: {"services": [{"path",
 "releases": [{"number", "commit", "changed", "at", "outcome", "cause",
 "serving"}]}]}.`,
+  top: `usage: starphleet top [--json] [--root DIR | --ship NAME] [--phleet NAME]
+
+Each service's requests per second and 5xx per second (over the last 10 s),
+totals by status class, p50/p95/p99 latency (histogram bucket bounds) and the
+serving container's memory, counted from the front door since the agent
+started. On a terminal it redraws every 2 s until ^C; otherwise it prints
+once. --json adds the last hour at 10 s per service (requests, errors, p95,
+memory). The same counters are at /starphleet/metrics (Prometheus text,
+with the ship's token) and /starphleet/api/metrics.`,
   run: `usage: starphleet run SERVICE_PATH [--root DIR] -- COMMAND [ARG...]
 
 Runs COMMAND once in a fresh container of the service's serving release

@@ -38,6 +38,7 @@ export function shipPaths(root: string) {
     agentPid: join(root, 'run', 'agent.pid'),
     dashboardSocket: join(root, 'run', 'dashboard.sock'),
     bridgeMark: join(root, 'run', 'bridge-created'),
+    metricsPort: join(root, 'run', 'metrics.port'),
     ordersScratch: join(root, 'run', 'orders'),
     dashboardToken: join(root, 'dashboard.token'),
     admiralManaged: join(root, 'admiral-managed'),

@@ -92,6 +92,9 @@ export interface DashboardDeps {
   knownService: (path: string) => boolean;
   /** The git push hook: the ship's hook secret (null: none set), and what a good hook does (poll now). */
   hookSecret: () => Buffer | null;
+  /** Request metrics: Prometheus text (/starphleet/metrics) and JSON with the last hour's points (/starphleet/api/metrics). */
+  metricsText: () => string;
+  metricsJson: () => unknown;
   onPush: (host: string) => void;
 }
 
@@ -161,6 +164,8 @@ export function serveDashboard(deps: DashboardDeps): Promise<Server> {
       return;
     }
     if (path === `${DASHBOARD_PREFIX}/api/status`) { send(res, 200, 'application/json', JSON.stringify(deps.status())); return; }
+    if (path === `${DASHBOARD_PREFIX}/metrics`) { send(res, 200, 'text/plain; version=0.0.4; charset=utf-8', deps.metricsText()); return; }
+    if (path === `${DASHBOARD_PREFIX}/api/metrics`) { send(res, 200, 'application/json', JSON.stringify({ services: deps.metricsJson() })); return; }
     if (path === `${DASHBOARD_PREFIX}/api/releases`) { send(res, 200, 'application/json', JSON.stringify({ services: deps.releases() })); return; }
     if (path === `${DASHBOARD_PREFIX}/api/logs` || path === `${DASHBOARD_PREFIX}/api/events`) {
       const q = logQuery({

@@ -53,6 +53,8 @@ export interface NginxInput {
   // ACME HTTP-01: /.well-known/acme-challenge/ on every host name, from here.
   acmeWebroot?: string;
   tls?: NginxTls;
+  /** The agent's metrics socket ("127.0.0.1:PORT"): one syslog datagram per request to a service. */
+  metricsAddress?: string;
 }
 
 export const DEFAULT_CLIENT_MAX_BODY_SIZE = '100m';
@@ -177,6 +179,7 @@ export interface NginxTemplateContext {
   servers: ServerBlock[];
   dashboardSocket: string | null;
   acmeWebroot: string | null;
+  metricsAddress: string | null;
   httpsPort: number;
 }
 
@@ -251,6 +254,9 @@ export function nginxTemplateContext(input: NginxInput): NginxTemplateContext {
   routes.sort((a, b) => (a.path < b.path ? -1 : 1));
 
   if (input.acmeWebroot !== undefined) validateFsPath('ACME webroot', input.acmeWebroot);
+  if (input.metricsAddress !== undefined && !/^127\.0\.0\.1:\d{1,5}$/.test(input.metricsAddress)) {
+    throw new Error(`metrics address ${JSON.stringify(input.metricsAddress)} must be 127.0.0.1:PORT`);
+  }
   const httpsPort = input.tls?.httpsPort ?? 443;
   if (!isPort(httpsPort)) throw new Error(`https port must be 1-65535, got ${httpsPort}`);
   for (const [d, files] of Object.entries(input.tls?.certs ?? {})) {
@@ -300,6 +306,7 @@ export function nginxTemplateContext(input: NginxInput): NginxTemplateContext {
     servers,
     dashboardSocket: input.dashboardSocket ?? null,
     acmeWebroot: input.acmeWebroot ?? null,
+    metricsAddress: input.metricsAddress ?? null,
     httpsPort,
   };
 }

@@ -1,0 +1,72 @@
+// The front door's request metrics, collected: nginx sends one syslog
+// datagram per request (service, status, time, bytes) to a UDP socket on
+// loopback that this agent holds; each is counted into its service's
+// metrics, and every 10 s a point closes. Nothing is written to disk, and
+// nothing in the request path waits for the agent (a lost datagram is a
+// request not counted). A restarted agent starts counting afresh.
+import { createSocket, type Socket } from 'node:dgram';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { POINT_SECONDS, parseAccessLine, ServiceMetrics } from './aggregate.js';
+
+export class MetricsCollector {
+  readonly services = new Map<string, ServiceMetrics>();
+  private socket: Socket | null = null;
+  private timer: NodeJS.Timeout | null = null;
+  private port = 0;
+
+  /** known: a service path the ship has (others are not counted); memory: its serving container's. */
+  constructor(private readonly known: (path: string) => boolean, private readonly memory: (path: string) => number | null) {}
+
+  /**
+   * portFile: the port the last agent used, taken again when it is free, so
+   * nginx's lines keep arriving across an agent restart before its routes
+   * are applied anew (while no agent listens, nginx notes each failed send
+   * in its error log).
+   */
+  async start(portFile?: string): Promise<void> {
+    const last = portFile ? Number((() => { try { return readFileSync(portFile, 'utf8').trim(); } catch { return '0'; } })()) || 0 : 0;
+    const bind = (port: number): Promise<Socket | null> => new Promise((resolve) => {
+      const s = createSocket('udp4');
+      s.once('error', () => { s.close(); resolve(null); });
+      s.bind(port, '127.0.0.1', () => { s.removeAllListeners('error'); s.on('error', () => undefined); resolve(s); });
+    });
+    const s = (last ? await bind(last) : null) ?? await bind(0);
+    if (!s) throw new Error('cannot open the metrics socket on 127.0.0.1');
+    s.on('message', (msg) => this.take(msg.toString('utf8')));
+    this.port = s.address().port;
+    this.socket = s;
+    if (portFile) writeFileSync(portFile, `${this.port}\n`);
+    this.timer = setInterval(() => this.tick(new Date()), POINT_SECONDS * 1000);
+    this.timer.unref();
+  }
+
+  memoryOf(path: string): number | null {
+    return this.memory(path);
+  }
+
+  /** Where nginx sends its lines ("127.0.0.1:PORT"), once started. */
+  address(): string | null {
+    return this.socket ? `127.0.0.1:${this.port}` : null;
+  }
+
+  take(datagram: string): void {
+    const l = parseAccessLine(datagram);
+    if (!l || !this.known(l.service)) return;
+    let m = this.services.get(l.service);
+    if (!m) { m = new ServiceMetrics(); this.services.set(l.service, m); }
+    m.record(l);
+  }
+
+  tick(at: Date): void {
+    for (const [path, m] of this.services) {
+      if (!this.known(path)) { this.services.delete(path); continue; }
+      m.tick(at, this.memory(path));
+    }
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.socket?.close();
+    this.socket = null;
+  }
+}
