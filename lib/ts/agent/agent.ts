@@ -15,10 +15,11 @@ import { releasesOf } from '../process/releases-view.js';
 import { HOOK_SECRET, NOTIFY_URLS } from '../secrets/crypto.js';
 import { Notifier } from '../notify/notifier.js';
 import { MetricsCollector } from '../metrics/collector.js';
+import { containerCpuSeconds } from '../container/cgroup-cpu.js';
 import { metricsView, type ServiceMetricsView } from '../metrics/view.js';
 import { renderPrometheus } from '../metrics/aggregate.js';
 import type { NotifyEventName } from '../notify/events.js';
-import { runOrThrow } from '../core/sh.js';
+import { killRunningSteps, runOrThrow } from '../core/sh.js';
 import { cleanBuildLeftovers } from '../build/leftovers.js';
 import { containerMemoryBytes } from '../container/cgroup-memory.js';
 import { clearOrdersScratch } from '../hq/orders.js';
@@ -103,9 +104,12 @@ export class Agent implements Ship {
     this.healer = new Healer(healDeps(this));
     this.hold = new HoldProxy(this.paths.holdSockets, holdHooks(this));
     this.certs = new CertStore(this.paths, this.secrets);
-    this.metrics = new MetricsCollector((path) => path in this.shipState.services, (path) => {
+    this.metrics = new MetricsCollector(() => Object.keys(this.shipState.services), (path) => {
       const serving = this.shipState.services[path]?.serving;
-      return serving ? containerMemoryBytes(serving, readPid(this.paths.supervisorPid(serving))) : null;
+      if (!serving) return null;
+      const pid = readPid(this.paths.supervisorPid(serving));
+      const restarts = Object.values(this.shipState.containers).filter((c) => c.servicePath === path).reduce((n, c) => n + c.restarts, 0);
+      return { container: serving, memoryBytes: containerMemoryBytes(serving, pid), cpuSeconds: containerCpuSeconds(serving, pid), restarts };
     });
     this.routeSwitch = new RouteSwitch(config, this.paths, () => this.shipState, this.hold, () => this.save(), () => this.liveCerts(), () => this.metrics.address());
     this.notifier = new Notifier({
@@ -172,7 +176,7 @@ export class Agent implements Ship {
   }
 
   metricsView(points: boolean): ServiceMetricsView[] {
-    return metricsView(this.metrics.services, Object.keys(this.shipState.services), (path) => this.metrics.memoryOf(path), points);
+    return metricsView(this.metrics.services, Object.keys(this.shipState.services), (path) => this.metrics.usageOf(path), points);
   }
 
   notify(event: NotifyEventName, f: { service?: string | null; commit?: string | null; cause?: string | null } = {}): void {
@@ -282,7 +286,7 @@ export class Agent implements Ship {
       staticDir: () => `${assets().root}/lib/dashboard`,
       status: () => this.status(), releases: () => releasesOf(this.shipState), hub: this.hub,
       hookSecret: () => this.secrets.shipSetting(HOOK_SECRET),
-      metricsText: () => renderPrometheus(this.metrics.services, (path) => this.metrics.memoryOf(path)),
+      metricsText: () => renderPrometheus(this.metrics.services, (path) => this.metrics.usageOf(path)),
       metricsJson: () => this.metricsView(true),
       onPush: (host) => {
         this.log('agent', null, `push hook (${host}): polling the headquarters and every service repo now`);
@@ -364,6 +368,9 @@ export class Agent implements Ship {
     rmSync(this.paths.controlSocket, { force: true });
     rmSync(this.paths.dashboardSocket, { force: true });
     if (readPid(this.paths.agentPid) === process.pid) rmSync(this.paths.agentPid, { force: true });
+    // Its own steps (a fetch, a build, a registry lookup) end with it; the next agent starts them again.
+    const ended = killRunningSteps();
+    if (ended) this.log('agent', null, `stopping: ended ${ended} step(s) still running`);
     this.save();
   }
 

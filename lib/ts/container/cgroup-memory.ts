@@ -4,15 +4,16 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-/** Where a v1 controller or the v2 tree is mounted, and this pid's path in it. */
-function cgroupDirsOf(pid: number | null): string[] {
+/** Where the v1 CONTROLLER hierarchy or the v2 tree is mounted, and this pid's path in it. */
+export function cgroupDirsOf(pid: number | null, controller: string): string[] {
   const dirs: string[] = [];
   let text = '';
   try { text = readFileSync(`/proc/${pid ?? 'self'}/cgroup`, 'utf8'); } catch { /* gone */ }
   for (const line of text.split('\n')) {
     const [, controllers, path] = line.split(':');
     if (path === undefined) continue;
-    if (controllers.split(',').includes('memory')) dirs.push(join('/sys/fs/cgroup/memory', path));
+    const names = controllers.split(',');
+    if (names.includes(controller)) dirs.push(join('/sys/fs/cgroup', names.join(','), path));
     else if (controllers === '' && line.startsWith('0::')) dirs.push(join('/sys/fs/cgroup', path));
   }
   return dirs;
@@ -24,7 +25,7 @@ export function memoryCandidates(name: string, starterPid: number | null): strin
     `/sys/fs/cgroup/memory/${leaf}/memory.usage_in_bytes`,
     `/sys/fs/cgroup/${leaf}/memory.current`,
   ];
-  for (const dir of cgroupDirsOf(starterPid)) {
+  for (const dir of cgroupDirsOf(starterPid, 'memory')) {
     const file = dir.startsWith('/sys/fs/cgroup/memory') ? 'memory.usage_in_bytes' : 'memory.current';
     files.push(join(dir, leaf, file), join(dir, '..', leaf, file));
   }

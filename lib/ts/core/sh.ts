@@ -26,6 +26,20 @@ export interface RunResult {
   timedOut: boolean;
 }
 
+/** How to end each step still running (its process tree), for an agent that stops. */
+const running = new Set<() => void>();
+
+/**
+ * End every step still running (git, builds, lookups), so a stopping agent
+ * leaves nothing of its own behind; containers and nginx are not steps.
+ */
+export function killRunningSteps(): number {
+  const n = running.size;
+  for (const kill of [...running]) kill();
+  running.clear();
+  return n;
+}
+
 export function runScript(command: string, args: string[], options: RunOptions = {}): Promise<RunResult> {
   return new Promise((resolve) => {
     const child = spawn(command, args, {
@@ -43,6 +57,7 @@ export function runScript(command: string, args: string[], options: RunOptions =
     const killTree = options.killTree ?? ((): void => {
       try { process.kill(-(child.pid ?? 0), 'SIGKILL'); } catch { /* already gone */ }
     });
+    running.add(killTree);
     const partial = { stdout: '', stderr: '' };
     const feed = (stream: 'stdout' | 'stderr', chunk: string): void => {
       if (!options.onLine) return;
@@ -65,6 +80,7 @@ export function runScript(command: string, args: string[], options: RunOptions =
       : undefined;
     const finish = (code: number): void => {
       if (timer) clearTimeout(timer);
+      running.delete(killTree);
       for (const stream of ['stdout', 'stderr'] as const) {
         if (partial[stream] && options.onLine) options.onLine(partial[stream], stream);
       }

@@ -1,6 +1,6 @@
 // Request metrics per service, pure: counters by status class, a latency
 // histogram, bytes sent, and a series of 10 s points for the last hour
-// (requests, 5xx, p95, memory), bounded whatever the traffic. Fed by the
+// (requests, 5xx, p95, memory, CPU), bounded whatever the traffic. Fed by the
 // front door's per-request lines (collector.ts); rendered as Prometheus text.
 
 /** Histogram bucket bounds, seconds (Prometheus `le`). */
@@ -18,6 +18,16 @@ export interface Point {
   errors: number;        // 5xx
   p95Seconds: number | null;
   memoryBytes: number | null;
+  cpuPercent: number | null;   // of one core, over the interval
+  restarts: number;            // crash restarts of the service's containers in the interval
+}
+
+/** What the serving container's cgroup says at a tick. */
+export interface Usage {
+  container: string;
+  memoryBytes: number | null;
+  cpuSeconds: number | null;   // cumulative since the container started
+  restarts: number;            // the service's containers' restarts, cumulative
 }
 
 export interface AccessLine {
@@ -60,6 +70,8 @@ export class ServiceMetrics {
   bytes = 0;
   readonly points: Point[] = [];
   private interval = { requests: 0, errors: 0, buckets: new Array<number>(BUCKETS.length).fill(0) };
+  private lastCpu: { container: string; seconds: number; at: number } | null = null;
+  private lastRestarts: number | null = null;
 
   record(l: AccessLine): void {
     this.classes[classOf(l.status)] += 1;
@@ -72,10 +84,24 @@ export class ServiceMetrics {
     if (l.status >= 500) this.interval.errors += 1;
   }
 
-  /** Close the current 10 s interval as a point. */
-  tick(at: Date, memoryBytes: number | null): void {
+  /** Close the current 10 s interval as a point (CPU: the container's use since the last tick, if it is the same container). */
+  tick(at: Date, usage: Usage | null): void {
     const iv = this.interval;
-    this.points.push({ at: at.toISOString(), requests: iv.requests, errors: iv.errors, p95Seconds: quantile(iv.buckets, iv.requests, 0.95), memoryBytes });
+    let cpuPercent: number | null = null;
+    if (usage && usage.cpuSeconds !== null) {
+      const prev = this.lastCpu;
+      const elapsed = prev ? (at.getTime() - prev.at) / 1000 : 0;
+      if (prev && prev.container === usage.container && elapsed > 0 && usage.cpuSeconds >= prev.seconds) {
+        cpuPercent = Number((((usage.cpuSeconds - prev.seconds) / elapsed) * 100).toFixed(1));
+      }
+      this.lastCpu = { container: usage.container, seconds: usage.cpuSeconds, at: at.getTime() };
+    } else this.lastCpu = null;
+    const restarts = usage && this.lastRestarts !== null ? Math.max(0, usage.restarts - this.lastRestarts) : 0;
+    this.lastRestarts = usage ? usage.restarts : null;
+    this.points.push({
+      at: at.toISOString(), requests: iv.requests, errors: iv.errors, p95Seconds: quantile(iv.buckets, iv.requests, 0.95),
+      memoryBytes: usage?.memoryBytes ?? null, cpuPercent, restarts,
+    });
     if (this.points.length > POINTS) this.points.splice(0, this.points.length - POINTS);
     this.interval = { requests: 0, errors: 0, buckets: new Array<number>(BUCKETS.length).fill(0) };
   }
@@ -94,8 +120,8 @@ function label(v: string): string {
   return v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
 }
 
-/** The Prometheus text exposition of every service's metrics (and its serving container's memory). */
-export function renderPrometheus(services: Map<string, ServiceMetrics>, memory: (path: string) => number | null): string {
+/** The Prometheus text exposition of every service's metrics (and its serving container's memory and CPU). */
+export function renderPrometheus(services: Map<string, ServiceMetrics>, usage: (path: string) => Usage | null): string {
   const out: string[] = [];
   const paths = [...services.keys()].sort();
   out.push('# HELP starphleet_http_requests_total Requests through the front door, by service and status class.');
@@ -117,11 +143,18 @@ export function renderPrometheus(services: Map<string, ServiceMetrics>, memory: 
   out.push('# HELP starphleet_http_response_bytes_total Bytes sent to clients, by service.');
   out.push('# TYPE starphleet_http_response_bytes_total counter');
   for (const p of paths) out.push(`starphleet_http_response_bytes_total{service="${label(p)}"} ${services.get(p)?.bytes ?? 0}`);
+  const now = new Map(paths.map((p) => [p, usage(p)]));
   out.push('# HELP starphleet_container_memory_bytes Memory of the service\'s serving container (its cgroup).');
   out.push('# TYPE starphleet_container_memory_bytes gauge');
   for (const p of paths) {
-    const mem = memory(p);
+    const mem = now.get(p)?.memoryBytes ?? null;
     if (mem !== null) out.push(`starphleet_container_memory_bytes{service="${label(p)}"} ${mem}`);
+  }
+  out.push('# HELP starphleet_container_cpu_seconds_total CPU time of the service\'s serving container since it started (its cgroup).');
+  out.push('# TYPE starphleet_container_cpu_seconds_total counter');
+  for (const p of paths) {
+    const cpu = now.get(p)?.cpuSeconds ?? null;
+    if (cpu !== null) out.push(`starphleet_container_cpu_seconds_total{service="${label(p)}"} ${Number(cpu.toFixed(6))}`);
   }
   return `${out.join('\n')}\n`;
 }

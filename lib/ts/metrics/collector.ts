@@ -6,7 +6,7 @@
 // request not counted). A restarted agent starts counting afresh.
 import { createSocket, type Socket } from 'node:dgram';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { POINT_SECONDS, parseAccessLine, ServiceMetrics } from './aggregate.js';
+import { POINT_SECONDS, parseAccessLine, ServiceMetrics, type Usage } from './aggregate.js';
 
 export class MetricsCollector {
   readonly services = new Map<string, ServiceMetrics>();
@@ -14,8 +14,23 @@ export class MetricsCollector {
   private timer: NodeJS.Timeout | null = null;
   private port = 0;
 
-  /** known: a service path the ship has (others are not counted); memory: its serving container's. */
-  constructor(private readonly known: (path: string) => boolean, private readonly memory: (path: string) => number | null) {}
+  /**
+   * paths: the ship's services (only they are counted, and each gets a point
+   * every 10 s, requests or not); usage: a service's serving container's
+   * memory, CPU and restarts.
+   */
+  constructor(private readonly paths: () => string[], private readonly usage: (path: string) => Usage | null) {}
+
+  // The service paths as of the last look: read again at each tick, and at most every 250 ms on a miss.
+  private knownPaths = new Set<string>();
+  private knownAt = 0;
+  private known(path: string): boolean {
+    if (this.knownPaths.has(path)) return true;
+    if (Date.now() - this.knownAt < 250) return false;
+    this.knownPaths = new Set(this.paths());
+    this.knownAt = Date.now();
+    return this.knownPaths.has(path);
+  }
 
   /**
    * portFile: the port the last agent used, taken again when it is free, so
@@ -40,8 +55,8 @@ export class MetricsCollector {
     this.timer.unref();
   }
 
-  memoryOf(path: string): number | null {
-    return this.memory(path);
+  usageOf(path: string): Usage | null {
+    return this.usage(path);
   }
 
   /** Where nginx sends its lines ("127.0.0.1:PORT"), once started. */
@@ -58,9 +73,14 @@ export class MetricsCollector {
   }
 
   tick(at: Date): void {
-    for (const [path, m] of this.services) {
-      if (!this.known(path)) { this.services.delete(path); continue; }
-      m.tick(at, this.memory(path));
+    const now = new Set(this.paths());
+    this.knownPaths = now;
+    this.knownAt = Date.now();
+    for (const path of this.services.keys()) if (!now.has(path)) this.services.delete(path);
+    for (const path of now) {
+      let m = this.services.get(path);
+      if (!m) { m = new ServiceMetrics(); this.services.set(path, m); }
+      m.tick(at, this.usage(path));
     }
   }
 

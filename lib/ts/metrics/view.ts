@@ -1,6 +1,6 @@
 // `starphleet top` and `/starphleet/api/metrics`: each service's request
 // metrics as JSON, and the table top prints (pure).
-import { POINT_SECONDS, type Point, type ServiceMetrics, type StatusClass } from './aggregate.js';
+import { POINT_SECONDS, type Point, type ServiceMetrics, type StatusClass, type Usage } from './aggregate.js';
 
 export interface ServiceMetricsView {
   path: string;
@@ -13,10 +13,11 @@ export interface ServiceMetricsView {
   p99Seconds: number | null;
   bytes: number;
   memoryBytes: number | null;
+  cpuPercent: number | null;   // over the last 10 s point
   points: Point[];             // the last hour at 10 s (with points=true)
 }
 
-export function metricsView(services: Map<string, ServiceMetrics>, paths: string[], memory: (path: string) => number | null, withPoints: boolean): ServiceMetricsView[] {
+export function metricsView(services: Map<string, ServiceMetrics>, paths: string[], usage: (path: string) => Usage | null, withPoints: boolean): ServiceMetricsView[] {
   return [...paths].sort().map((path) => {
     const m = services.get(path);
     const last = m?.points[m.points.length - 1];
@@ -29,7 +30,8 @@ export function metricsView(services: Map<string, ServiceMetrics>, paths: string
       errorsPerSecond: last ? last.errors / POINT_SECONDS : 0,
       ...s,
       bytes: m?.bytes ?? 0,
-      memoryBytes: memory(path),
+      memoryBytes: usage(path)?.memoryBytes ?? null,
+      cpuPercent: last?.cpuPercent ?? null,
       points: withPoints && m ? [...m.points] : [],
     };
   });
@@ -38,13 +40,13 @@ export function metricsView(services: Map<string, ServiceMetrics>, paths: string
 const ms = (s: number | null): string => (s === null ? '-' : `${Math.round(s * 1000)}ms`);
 const mib = (b: number | null): string => (b === null ? '-' : `${(b / 1024 / 1024).toFixed(1)}M`);
 
-/** One line per service: requests/s, 5xx/s, totals by class, p50/p95/p99 (bucket bounds), memory. */
+/** One line per service: requests/s, 5xx/s, totals by class, p50/p95/p99 (bucket bounds), memory, CPU (last 10 s). */
 export function formatTop(list: ServiceMetricsView[]): string {
-  const head = ['SERVICE', 'REQ/S', '5XX/S', 'TOTAL', '2XX', '3XX', '4XX', '5XX', 'P50', 'P95', 'P99', 'MEM'];
+  const head = ['SERVICE', 'REQ/S', '5XX/S', 'TOTAL', '2XX', '3XX', '4XX', '5XX', 'P50', 'P95', 'P99', 'MEM', 'CPU'];
   const rows = list.map((v) => [
     v.path, v.requestsPerSecond.toFixed(1), v.errorsPerSecond.toFixed(1), String(v.total),
     String(v.requests['2xx']), String(v.requests['3xx']), String(v.requests['4xx']), String(v.requests['5xx']),
-    ms(v.p50Seconds), ms(v.p95Seconds), ms(v.p99Seconds), mib(v.memoryBytes),
+    ms(v.p50Seconds), ms(v.p95Seconds), ms(v.p99Seconds), mib(v.memoryBytes), v.cpuPercent === null ? '-' : `${v.cpuPercent.toFixed(1)}%`,
   ]);
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   return [head, ...rows].map((r) => r.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ')).join('\n');

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { assets } from '../../core/assets.js';
 import { destroyContainer, pidAlive, readPid } from '../../container/container.js';
 import { cleanBuildLeftovers } from '../../build/leftovers.js';
+import { stopRootProcesses } from '../../container/root-processes.js';
 import { stopNginx } from '../../nginx/reload.js';
 import { shipPaths } from '../../core/paths.js';
 import { closeReachableRoot, reachableRoot } from '../../core/reachable-root.js';
@@ -70,6 +71,9 @@ export async function shipDown({ flags }: CommandInput): Promise<number> {
     await runOrThrow(`${assets().sh}/bridge-down`, [bridge, subnet]);
     rmSync(bridgeMark);
   }
+  // Anything the agent started and did not live to stop (a build, a fetch).
+  const stopped = await stopRootProcesses([...new Set([root, reachableRoot(root)])]);
+  if (stopped.length) process.stdout.write(`stopped ${stopped.length} process(es) left running: ${stopped.map((p) => `${p.pid} ${p.command}`).join('; ')}\n`);
   rmSync(paths.state, { force: true });
   rmSync(paths.controlSocket, { force: true });
   await closeReachableRoot(root);
