@@ -4,7 +4,9 @@
 BUN := node_modules/.bin/bun
 TS_SOURCES := $(shell find lib/ts -name "*.ts")
 ASSET_DIRS := lib/sh buildpacks lxc lib/templates lib/dashboard
-ASSET_FILES := $(shell find $(ASSET_DIRS) -type f 2>/dev/null)
+# The dashboard's charting library (uPlot, MIT), from the npm package, bundled in the binary: no CDN.
+DASHBOARD_VENDOR := lib/dashboard/vendor/uPlot.iife.min.js lib/dashboard/vendor/uPlot.min.css
+ASSET_FILES := $(sort $(shell find $(ASSET_DIRS) -type f 2>/dev/null) $(DASHBOARD_VENDOR))
 
 .PHONY: all deps system-packages check test test-ts test-bats demo clean
 
@@ -18,6 +20,10 @@ deps: node_modules/.package-lock.json
 
 system-packages:
 	lib/sh/host/install-system-packages
+
+lib/dashboard/vendor/%: node_modules/.package-lock.json
+	@mkdir -p $(@D)
+	cp node_modules/uplot/dist/$* $@
 
 dist/assets.tar: $(ASSET_FILES)
 	@mkdir -p dist
@@ -43,4 +49,4 @@ demo: system-packages all
 	lib/sh/host/demo
 
 clean:
-	rm -rf dist
+	rm -rf dist lib/dashboard/vendor

@@ -1,5 +1,6 @@
 // The ship dashboard: one server-sent event stream (/starphleet/api/events)
-// carries `status` (every second) and `log` (every new line). No libraries.
+// carries `status` (every second) and `log` (every new line); the charts are
+// metrics.js's (uPlot).
 (() => {
   'use strict';
   const MAX_LINES = 2000;
@@ -47,7 +48,9 @@
       if (!res.ok) return;
       const body = $('releases').tBodies[0];
       body.textContent = '';
-      for (const s of (await res.json()).services) {
+      const services = (await res.json()).services;
+      window.starphleetMetrics?.releases(services);
+      for (const s of services) {
         for (const r of [...s.releases].reverse()) {
           const tr = document.createElement('tr');
           tr.append(td(s.path), td(`v${r.number}`), td(r.commit.slice(0, 12)), td(r.at.slice(0, 19).replace('T', ' ')),

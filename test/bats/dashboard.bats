@@ -3,7 +3,8 @@
 # endpoint needs the ship's token (also from inside a container on the
 # bridge), /starphleet/ cannot be claimed by a service, and a real browser
 # (Debian's Chromium, headless, playwright-core) sees the services table and
-# a new log line live. Screenshot: test/artifacts/dashboard.png.
+# a new log line live, and the metrics charts drawn with the release on the
+# timeline. Screenshot: test/artifacts/dashboard.png.
 
 load helpers/ship
 
@@ -87,7 +88,7 @@ teardown_file() {
   [[ "$output" == *"status 401"* ]]
 }
 
-@test "a real browser sees the services table and a new log line live, and the filter works" {
+@test "a real browser sees the services table, a new log line live, the filter, and the charts drawn with the release marked" {
   url=$("$STARPHLEET" dashboard --root "$SP_ROOT")
   mkdir -p "$REPO_ROOT/test/artifacts"
   run node "$REPO_ROOT/test/bats/helpers/dashboard.mjs" "$url" /log "http://127.0.0.1:$SP_PORT/log/say" "$REPO_ROOT/test/artifacts/dashboard.png"
@@ -95,4 +96,5 @@ teardown_file() {
   [ "$status" -eq 0 ]
   [ -s "$REPO_ROOT/test/artifacts/dashboard.png" ]
   [[ "$output" == *'"landed":"/starphleet/dashboard/"'* ]]
+  [[ "$output" == *'"charts":4'* ]]
 }

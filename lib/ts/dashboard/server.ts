@@ -85,7 +85,7 @@ export interface DashboardDeps {
   socketPath: string;
   loginCodes: Expiring;             // issued by the agent's control request 'dashboard-login'
   tokenFile: string;
-  staticDir: () => string;          // lib/dashboard (index.html, app.js, style.css)
+  staticDir: () => string;          // lib/dashboard (index.html, app.js, metrics.js, style.css, vendor/)
   status: () => ShipStatus;
   releases: () => ServiceReleases[];
   hub: LogHub;
@@ -104,7 +104,11 @@ const HOOK_BODY_MAX = 5 * 1024 * 1024;
 const STATIC: Record<string, string> = {
   'index.html': 'text/html; charset=utf-8',
   'app.js': 'text/javascript; charset=utf-8',
+  'metrics.js': 'text/javascript; charset=utf-8',
   'style.css': 'text/css; charset=utf-8',
+  // uPlot (MIT), copied from its npm package by `make` and bundled in the binary.
+  'vendor/uPlot.iife.min.js': 'text/javascript; charset=utf-8',
+  'vendor/uPlot.min.css': 'text/css; charset=utf-8',
 };
 
 export function serveDashboard(deps: DashboardDeps): Promise<Server> {
