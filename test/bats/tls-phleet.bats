@@ -273,3 +273,35 @@ wait_https() {
   run curl -s -o /dev/null -w '%{http_code}' -X POST --data-binary "@$SP_TMP/push.json" -H "X-Hub-Signature-256: sha256=$bad" "http://$bal/starphleet/hooks/git"
   [ "$output" = 401 ]
 }
+
+@test "the phleet dashboard in a browser shows both ships' services and their logs merged; a ship that stops answering is shown so" {
+  "$STARPHLEET" dashboard --serve 127.0.0.1:0 --timeout 3 >"$SP_TMP/phleet-dash.out" 2>&1 &
+  dash=$!
+  url=""
+  for _ in $(seq 1 50); do
+    url=$(grep -o 'http://127.0.0.1:[0-9]*/login?code=[0-9a-f]*' "$SP_TMP/phleet-dash.out" || true)
+    [ -n "$url" ] && break
+    sleep 0.1
+  done
+  cat "$SP_TMP/phleet-dash.out"
+  [ -n "$url" ]
+  # Without the login: 401, with nothing about the ships.
+  base=${url%%/login*}
+  [ "$(curl -s -o /dev/null -w '%{http_code}' "$base/api/phleet")" = 401 ]
+  # Once the page showed both, ship2's ssh goes silent (dropped in its own namespace).
+  ready="$SP_TMP/phleet-dash.ready"
+  ( for _ in $(seq 1 900); do [ -e "$ready" ] && break; sleep 0.1; done
+    ip netns exec "spns$NS_TAG-2" iptables -I INPUT -p tcp --dport 22 -j DROP ) &
+  blocker=$!
+  mkdir -p "$REPO_ROOT/test/artifacts"
+  run env READY_FILE="$ready" node "$REPO_ROOT/test/bats/helpers/phleet-dashboard.mjs" "$url" ship1,ship2 /shop "$REPO_ROOT/test/artifacts/phleet-dashboard.png" ship2
+  echo "# $output" >&3
+  wait "$blocker" || true
+  ip netns exec "spns$NS_TAG-2" iptables -D INPUT -p tcp --dport 22 -j DROP 2>/dev/null || true
+  kill -TERM "$dash"
+  wait "$dash" || true
+  [ "$status" -eq 0 ]
+  [[ "$output" == *'"heading":"phleet test · 2 of 2 ships answering"'* ]]
+  [[ "$output" == *'"downRow":"ship2 '*'UNREACHABLE'* ]]
+  [ -s "$REPO_ROOT/test/artifacts/phleet-dashboard.png" ]
+}

@@ -98,7 +98,7 @@ export const COMMANDS: readonly Command[] = [
     },
     run: (i) => import('./commands/attach.js').then((m) => m.attach(i)) },
   { name: 'dashboard', summary: { section: 'phleet', text: "print a one-time login URL of the ship's web dashboard" },
-    help: PHLEET_HELP.dashboard, options: { ...ROOT, host: { type: 'string' }, phleet: { type: 'string' }, ship: { type: 'string' } }, noPositionals: true,
+    help: PHLEET_HELP.dashboard, options: { ...ROOT, host: { type: 'string' }, phleet: { type: 'string' }, ship: { type: 'string' }, serve: { type: 'string' }, timeout: { type: 'string' } }, noPositionals: true,
     run: (i) => import('./commands/dashboard.js').then((m) => m.dashboard(i)) },
 
   { name: 'init', summary: { section: 'secrets', label: 'init NAME', text: 'create a phleet profile (headquarters URL, admiral key)' },

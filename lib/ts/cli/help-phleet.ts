@@ -113,5 +113,15 @@ session cookie (12 hours). Scripts use the ship's token, ROOT/dashboard.token
 (root-only), as "Authorization: Bearer TOKEN" on any /starphleet/ endpoint.
 --host puts NAME in the URL instead of 127.0.0.1 (for a remote ship: its ssh
 host). The ship: --root DIR, else --ship NAME of the phleet (asked over ssh),
-else the phleet's only ship or its one local ship.`,
+else the phleet's only ship or its one local ship.
+
+       starphleet dashboard --serve [ADDR:]PORT [--phleet NAME] [--ship NAME] [--timeout S]
+
+Serves the phleet dashboard from this machine (ADDR defaults to 127.0.0.1;
+PORT 0 picks a free one) until interrupted: every ship's services, health,
+requests and memory (asked every 5 s over the ship's ssh channel, each ship
+within --timeout, default 10 s) and the ships' logs merged live. A ship that
+does not answer is shown as unreachable, with the reason and its last known
+services. Prints a login URL carrying the dashboard's token (made at start;
+opening it sets a cookie): keep it to yourself.`,
 } as const;
