@@ -34,7 +34,7 @@ dist/starphleet: deps dist/assets.tar $(TS_SOURCES)
 
 check: deps
 	node_modules/.bin/tsc -p tsconfig.json
-	shellcheck lib/sh/host/* lib/sh/container/* lxc/base-* buildpacks/*/bin/* bench/* test/bats/helpers/*.bash
+	shellcheck lib/sh/host/* lib/sh/container/* lxc/base-* buildpacks/*/bin/* $(shell find bench -maxdepth 1 -type f) test/bats/helpers/*.bash
 
 test: all
 	test/run-all
