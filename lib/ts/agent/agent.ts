@@ -175,6 +175,10 @@ export class Agent implements Ship {
     return Object.values(this.shipState.services).find((x) => x.id === serviceId);
   }
 
+  lastNginxApply(): RouteSwitch['lastApply'] {
+    return this.routeSwitch.lastApply;
+  }
+
   metricsView(points: boolean): ServiceMetricsView[] {
     return metricsView(this.metrics.services, Object.keys(this.shipState.services), (path) => this.metrics.usageOf(path), points);
   }

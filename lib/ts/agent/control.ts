@@ -50,7 +50,7 @@ export class Controller {
         const bun = (globalThis as { Bun?: { gc(full: boolean): void } }).Bun;
         if (req.gc === true) bun?.gc(true);
         const mem = process.memoryUsage();
-        return { ok: true, ringLines: agent.hub.ringLines, emitted: agent.hub.emitted, rings: agent.hub.ringSizes(), rssBytes: mem.rss, heapUsedBytes: mem.heapUsed };
+        return { ok: true, ringLines: agent.hub.ringLines, emitted: agent.hub.emitted, rings: agent.hub.ringSizes(), rssBytes: mem.rss, heapUsedBytes: mem.heapUsed, nginxApply: agent.lastNginxApply() };
       }
       case 'nudge':
         return this.nudge(req);

@@ -2,6 +2,7 @@
 // see of the agent: its context plus its parts. An interface, so those
 // modules depend on this file and never on agent.ts (which builds them).
 import type { ServiceMetricsView } from '../metrics/view.js';
+import type { RouteSwitch } from './routes.js';
 import type { CertStore } from '../tls/cert-store.js';
 import type { CertKeeper } from '../tls/keeper.js';
 import type { Expiring } from '../dashboard/server.js';
@@ -32,6 +33,8 @@ export interface Ship extends AgentContext {
   status(): ShipStatus;
   /** Each service's request metrics (the last hour's points with points=true). */
   metricsView(points: boolean): ServiceMetricsView[];
+  /** The last nginx apply's figures (routes.ts), for benches. */
+  lastNginxApply(): RouteSwitch['lastApply'];
   /** One pulse: kick the HQ and every pipeline; resolves when the HQ read is done. */
   pulse(): Promise<void>;
   wakeUp(): void;

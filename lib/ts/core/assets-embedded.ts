@@ -1,7 +1,7 @@
 // The compiled binary carries lib/sh, buildpacks, lxc, lib/templates and lib/dashboard as
 // one tar (made by `make`); this unpacks it once per content hash under the
 // ship's root (ROOT/assets/<hash>) or a cache folder, keeping file modes.
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, normalize } from 'node:path';
@@ -12,7 +12,7 @@ export async function unpackAssets(tar: Buffer, rootDir: string): Promise<string
   const hash = createHash('sha256').update(tar).digest('hex').slice(0, 16);
   const target = join(rootDir, 'assets', hash);
   if (existsSync(join(target, '.complete'))) return target;
-  const tmp = `${target}.tmp.${process.pid}`;
+  const tmp = `${target}.tmp.${process.pid}.${randomBytes(4).toString('hex')}`;
   rmSync(tmp, { recursive: true, force: true });
   mkdirSync(tmp, { recursive: true });
   const ex = extract();
@@ -44,8 +44,15 @@ export async function unpackAssets(tar: Buffer, rootDir: string): Promise<string
   Readable.from([tar]).pipe(ex);
   await done;
   writeFileSync(join(tmp, '.complete'), '');
+  // Several processes may unpack at once (supervisors starting on a fresh root): the first complete copy wins.
+  if (existsSync(join(target, '.complete'))) { rmSync(tmp, { recursive: true, force: true }); return target; }
   rmSync(target, { recursive: true, force: true });
-  renameSync(tmp, target);
+  try {
+    renameSync(tmp, target);
+  } catch (err) {
+    rmSync(tmp, { recursive: true, force: true });
+    if (!existsSync(join(target, '.complete'))) throw err;
+  }
   return target;
 }
 
