@@ -1,8 +1,11 @@
 // The front door's routing table from the ship's state: one route per
-// service to its serving container (or the one being switched to), with the
-// hold socket as backup. Applying it renders, tests, reloads and confirms
-// nginx; applications are serialized so generations stay in order.
-import { writeFileSync } from 'node:fs';
+// service to its serving containers (or the ones being switched to), with
+// the hold socket behind them. Applying it: when only containers changed (a
+// rollover, a restart), nginx's shared table of peers is switched in place
+// (no reload, no client connection closed); otherwise the config is
+// rendered, tested, reloaded and confirmed. Serialized, so generations stay
+// in order.
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { assets } from '../core/assets.js';
 import type { ShipConfig } from '../core/config.js';
 import type { ShipPaths } from '../core/paths.js';
@@ -11,6 +14,7 @@ import { renderNginxConfig, servicePathProblem, type NginxRoute, type NginxTls }
 import { stripsPrefix } from '../hq/orders.js';
 import { ownedDomains, shipDomains } from './domain-claims.js';
 import { applyNginxConfig, ipv6Available, nginxRunning, startNginx } from '../nginx/reload.js';
+import { peersBody, pushPeers, withoutPeers } from '../nginx/peers.js';
 import type { ShipState } from './state.js';
 import { webMembers } from '../process/members.js';
 
@@ -83,12 +87,9 @@ export class RouteSwitch {
       this.queued = null;
       startIfNeeded = queued.start;
       const state = this.state();
-      state.nginxGeneration += 1;
-      const generation = state.nginxGeneration;
       const routes = this.routes();
       await this.hold.ensure(routes.filter((r) => r.container !== undefined).map((r) => r.serviceId));
-      const t0 = performance.now();
-      const config = renderNginxConfig({
+      const render = (generation: number): string => renderNginxConfig({
         listenPort: this.config.httpPort,
         prefix: this.paths.nginx,
         controlSocket: this.paths.nginxControlSocket,
@@ -101,15 +102,36 @@ export class RouteSwitch {
         tls: this.tls(),
         metricsAddress: this.metricsAddress() ?? undefined,
       }, assets().templates);
+      const ms = (n: number): number => Math.round(n * 10) / 10;
+      const t0 = performance.now();
+      const running = nginxRunning(this.paths.nginx);
+      const live = running && existsSync(this.paths.nginxConf) ? readFileSync(this.paths.nginxConf, 'utf8') : null;
+      const same = render(state.nginxGeneration);
+      if (live !== null && withoutPeers(live) === withoutPeers(same)) {
+        // The routing table is as nginx has it; only containers changed (a
+        // rollover, a restart): the file first (the next start or reload
+        // reads it), then the running nginx's table. No reload.
+        const t1 = performance.now();
+        if (live !== same) {
+          writeFileSync(`${this.paths.nginxConf}.peers`, same);
+          renameSync(`${this.paths.nginxConf}.peers`, this.paths.nginxConf);
+          await pushPeers(this.paths.nginxControlSocket, peersBody(routes));
+        }
+        this.lastApply = { generation: state.nginxGeneration, routes: routes.length, renderMs: ms(t1 - t0), reloadMs: 0, switchMs: ms(performance.now() - t1), at: new Date().toISOString() };
+        this.save();
+        return;
+      }
+      state.nginxGeneration += 1;
+      const generation = state.nginxGeneration;
+      const config = render(generation);
       const t1 = performance.now();
-      if (startIfNeeded && !nginxRunning(this.paths.nginx)) {
+      if (startIfNeeded && !running) {
         writeFileSync(this.paths.nginxConf, config);
         await startNginx(this.paths.nginx, this.paths.nginxConf);
       } else {
         await applyNginxConfig(this.paths.nginx, config, generation);
       }
-      const ms = (n: number): number => Math.round(n * 10) / 10;
-      this.lastApply = { generation, routes: routes.length, renderMs: ms(t1 - t0), reloadMs: ms(performance.now() - t1), at: new Date().toISOString() };
+      this.lastApply = { generation, routes: routes.length, renderMs: ms(t1 - t0), reloadMs: ms(performance.now() - t1), switchMs: 0, at: new Date().toISOString() };
       this.save();
     };
     const next = this.chain.then(run, run);
@@ -119,8 +141,8 @@ export class RouteSwitch {
     return next;
   }
 
-  /** The last apply that went through: how many routes, and how long rendering and nginx's test + reload + confirm took (benches read it). */
-  lastApply: { generation: number; routes: number; renderMs: number; reloadMs: number; at: string } | null = null;
+  /** The last apply that went through: how many routes, how long rendering took, and nginx's test + reload + confirm (a routing change) or the table switch (containers only) (benches read it). */
+  lastApply: { generation: number; routes: number; renderMs: number; reloadMs: number; switchMs: number; at: string } | null = null;
 
   /** The apply waiting its turn, if any (later calls join it). */
   private queued: { start: boolean; done: Promise<void> } | null = null;

@@ -5,6 +5,7 @@
 import { createHash } from 'node:crypto';
 import nunjucks from 'nunjucks';
 import { pathUnder } from './domains.js';
+import { peersOf } from './peers.js';
 
 export interface NginxRoute {
   path: string;        // "/" or "/api", "/users/admin": no trailing slash
@@ -129,8 +130,8 @@ function validateListenAddress(address: string): void {
 interface RenderedRoute extends NginxRoute {
   upstream: string;
   pending: boolean;      // nothing live: 503
-  // X-Starphleet-Container from the upstream that answered (several web instances).
-  containerMap: Array<{ addressRegex: string; name: string }>;
+  // Its containers for the shared table the balancer reads: "ADDRESS=NAME ..." (peers.ts).
+  peers: string;
 }
 
 /** A route where one server block mounts it: `mount` is its path there. */
@@ -245,8 +246,7 @@ export function nginxTemplateContext(input: NginxInput): NginxTemplateContext {
       hsts: route.hsts === true,
       upstream: upstreamName(route.serviceId),
       pending,
-      // $upstream_addr lists every server tried ("a, b"): the last one answered.
-      containerMap: pending || named.length < 2 ? [] : named.map((name, i) => ({ addressRegex: `(^|, )${route.upstreams[i].replace(/[.[\]]/g, (c) => `\\${c}`)}$`, name })),
+      peers: pending ? '' : peersOf(route),
     };
   });
   // Stable output whatever the input order (nginx itself picks the longest

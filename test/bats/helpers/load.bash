@@ -25,6 +25,19 @@ load_finish() {
   assert_no_drops "$result"
 }
 
+# load_finish_no_resets STOP_FILE: as load_finish, and not one request had
+# to be retried either (no keep-alive connection closed under the client: a
+# client that never retries would have seen none fail).
+load_finish_no_resets() {
+  local result
+  touch "$1"
+  load_wait
+  result=$(cat "$SP_TMP/load.json")
+  echo "# load: $result" >&3
+  assert_no_drops "$result"
+  node -e 'const r = JSON.parse(process.argv[1]); if (r.retried !== 0) { console.error("connections closed under the client: " + JSON.stringify(r)); process.exit(1); }' "$result"
+}
+
 # assert_no_drops JSON: at least 100 requests, zero non-200, zero errors.
 assert_no_drops() {
   node -e '

@@ -10,6 +10,7 @@ import {
   type NginxInput,
   type NginxRoute,
 } from '../../../lib/ts/nginx/config.js';
+import { peersBody, withoutPeers } from '../../../lib/ts/nginx/peers.js';
 
 const templates = assets().templates;
 
@@ -73,7 +74,9 @@ t.test('process-level settings: everything under the prefix', async (t) => {
   const files = c.split('\n').filter((line) => !/^\s*location /.test(line)).join('\n');
   const paths = files.match(/(?<=[\s:])\/[A-Za-z][^\s;"]*/g) ?? [];
   t.ok(paths.length >= 8, 'found the absolute paths');
-  for (const path of paths) {
+  const modules = ['/usr/lib/nginx/modules/ndk_http_module.so', '/usr/lib/nginx/modules/ngx_http_lua_module.so'];
+  for (const m of modules) t.match(c, new RegExp(`^load_module ${m.replace(/[./]/g, (x) => `\\${x}`)};$`, 'm'), `${m} loaded (Debian's lua module)`);
+  for (const path of paths.filter((p) => !modules.includes(p) && p !== '/peers')) {
     t.ok(path.startsWith('/var/starphleet/nginx/') || path === '/var/starphleet/run/nginx-control.sock', `${path} is the ship's`);
   }
 
@@ -104,7 +107,9 @@ t.test('no routes: listen, control socket, 404 for everything', async (t) => {
 t.test('one root service: URI passed unchanged', async (t) => {
   const c = render([route('/', 'root', ['10.0.3.10:3000'])]);
   const up = upstreamName('root-abc123');
-  t.match(c, new RegExp(`upstream ${up} \\{\\s*server 10\\.0\\.3\\.10:3000;\\s*keepalive 32;\\s*\\}`), 'upstream with keepalive');
+  t.match(c, new RegExp(`upstream ${up} \\{\\s*server 0\\.0\\.0\\.1:1;[^\\n]*\\n\\s*balancer_by_lua_block \\{ starphleet\\.balance\\("root-abc123"\\) \\}\\s*keepalive 32;\\s*\\}`), 'upstream: a placeholder, the balancer, keepalive');
+  t.match(c, /^\s*\["root-abc123"\] = "10\.0\.3\.10:3000=root-abc123--deadbeef-1",$/m, 'its container in the peers table');
+  t.notMatch(c, /server 10\.0\.3\.10:3000/, 'no container address in an upstream block');
   const root = location(c, '/');
   t.ok(root);
   t.match(root, new RegExp(`proxy_pass http://${up};`), 'no URI part: request URI unchanged');
@@ -112,14 +117,14 @@ t.test('one root service: URI passed unchanged', async (t) => {
   t.equal(count(publicPart(c), 'location / {'), 1, 'exactly one location / in the public server');
   t.match(root, /proxy_set_header X-Forwarded-Prefix "";/, 'empty prefix for /');
   t.match(root, /add_header X-Starphleet-Service "\/" always;/);
-  t.match(root, /add_header X-Starphleet-Container "root-abc123--deadbeef-1" always;/);
+  t.match(root, /add_header X-Starphleet-Container \$starphleet_container always;/, 'the container the balancer picked');
   t.notOk(location(c, '= /'), 'no exact location for /');
 });
 
 t.test('a prefixed service: exact and prefix locations, both stripping', async (t) => {
   const c = render([route('/api', 'api', ['10.0.3.10:3000', '10.0.3.11:3000'])]);
   const up = upstreamName('api-abc123');
-  t.match(c, new RegExp(`upstream ${up} \\{\\s*server 10\\.0\\.3\\.10:3000;\\s*server 10\\.0\\.3\\.11:3000;\\s*keepalive 32;`), 'both servers');
+  t.match(c, /^\s*\["api-abc123"\] = "10\.0\.3\.10:3000=api-abc123--deadbeef-1 10\.0\.3\.11:3000=api-abc123--deadbeef-1",$/m, 'both addresses in the peers table');
   const exact = location(c, '= /api');
   const prefix = location(c, '/api/');
   t.ok(exact, 'location = /api (so /api never gets a 301)');
@@ -129,7 +134,7 @@ t.test('a prefixed service: exact and prefix locations, both stripping', async (
     t.match(block, new RegExp(`proxy_pass http://${up}/;`), `${name}: URI part "/" strips the prefix`);
     t.match(block, /proxy_set_header X-Forwarded-Prefix "\/api";/, `${name}: X-Forwarded-Prefix`);
     t.match(block, /add_header X-Starphleet-Service "\/api" always;/, `${name}: service header, always`);
-    t.match(block, /add_header X-Starphleet-Container "api-abc123--deadbeef-1" always;/, `${name}: container header, always`);
+    t.match(block, /add_header X-Starphleet-Container \$starphleet_container always;/, `${name}: container header, always`);
     t.match(block, /proxy_set_header Host \$starphleet_host;/, `${name}: Host passed through`);
     t.match(block, /proxy_set_header Upgrade \$http_upgrade;/, `${name}: websocket upgrade`);
     t.match(block, /proxy_set_header Connection \$connection_upgrade;/, `${name}: Connection from the map`);
@@ -166,7 +171,7 @@ t.test('several routes, nested paths', async (t) => {
   t.match(location(c, '/users/admin/'), new RegExp(`proxy_pass http://${upstreamName('admin-abc123')}/;`));
   t.match(location(c, '/'), new RegExp(`proxy_pass http://${upstreamName('root-abc123')};`));
   t.notMatch(c, /return 404 "/, 'no catch-all 404 with a root service');
-  t.equal(count(c, 'location '), 1 + 2 * 3 + 1 + 2, 'root + 2 per prefixed service + ship health + 2 control');
+  t.equal(count(c, 'location '), 1 + 2 * 3 + 1 + 3, 'root + 2 per prefixed service + ship health + 3 control (generation, peers, 404)');
   t.equal(render([...routes].reverse()), c, 'output does not depend on route order');
   t.equal(count(c, '{'), count(c, '}'), 'balanced braces');
 });
@@ -259,12 +264,30 @@ t.test('renderer reads the template from the folder it is given', async (t) => {
 t.test('several web instances: one upstream of them all; X-Starphleet-Container names the one that answered', async (t) => {
   const r: NginxRoute = { ...route('/api', 'api', ['10.0.3.10:3000', '10.0.3.11:3000']), upstreamContainers: ['api-abc123--deadbeef-1', 'api-abc123--deadbeef-2'] };
   const c = render([r]);
-  const up = upstreamName('api-abc123');
-  t.match(c, new RegExp(`upstream ${up} \\{\\s*server 10\\.0\\.3\\.10:3000;\\s*server 10\\.0\\.3\\.11:3000;\\s*keepalive 32;`));
-  t.match(c, new RegExp(`map \\$upstream_addr \\$${up}_container \\{\\s*default "api-abc123--deadbeef-1";\\s*"~\\(\\^\\|, \\)10\\\\\\.0\\\\\\.3\\\\\\.10:3000\\$" "api-abc123--deadbeef-1";\\s*"~\\(\\^\\|, \\)10\\\\\\.0\\\\\\.3\\\\\\.11:3000\\$" "api-abc123--deadbeef-2";`));
-  t.match(location(c, '/api/'), new RegExp(`add_header X-Starphleet-Container \\$${up}_container always;`));
+  t.match(c, /^\s*\["api-abc123"\] = "10\.0\.3\.10:3000=api-abc123--deadbeef-1 10\.0\.3\.11:3000=api-abc123--deadbeef-2",$/m, 'each address with its container');
+  t.match(location(c, '/api/'), /add_header X-Starphleet-Container \$starphleet_container always;/, 'set by the balancer for the one it picked');
   t.throws(() => render([{ ...r, upstreamContainers: ['only-one'] }]), /1 container names for 2 upstreams/);
   t.throws(() => render([{ ...r, upstreamContainers: ['a;b', 'c'] }]), /may only use letters/);
-  // One instance: the literal name, no map.
-  t.notMatch(render([route('/api', 'api')]), /map \$upstream_addr/);
+});
+
+t.test('a container change is a change of the peers table only; a new service is not', async (t) => {
+  const a = render([route('/api', 'api', ['10.0.3.10:3000'])]);
+  const b = render([{ ...route('/api', 'api', ['10.0.3.11:3000']), container: 'api-abc123--cafe-2' }]);
+  t.not(a, b);
+  t.equal(withoutPeers(a), withoutPeers(b), 'the same routing table');
+  t.not(withoutPeers(a), withoutPeers(render([route('/api', 'api'), route('/web', 'web')])), 'a route added');
+  t.equal(peersBody([route('/api', 'api', ['10.0.3.10:3000', '10.0.3.11:3000']), { path: '/p', serviceId: 'p-1', upstreams: [] }]),
+    'api-abc123\t10.0.3.10:3000=api-abc123--deadbeef-1 10.0.3.11:3000=api-abc123--deadbeef-1\n', 'one line per routed service; a pending one has none');
+});
+
+t.test('the hold: nginx hands a request no container accepted to the service\'s hold, stripped as the service gets it', async (t) => {
+  const c = render([{ ...route('/api', 'api'), holdSocket: '/var/starphleet/run/hold/api-abc123.sock' }]);
+  const up = upstreamName('api-abc123');
+  t.match(location(c, '/api/'), new RegExp(`error_page 502 504 = @${up}_hold;`));
+  const hold = location(c, `@${up}_hold`);
+  t.ok(hold, 'a named location for it');
+  t.match(hold, /rewrite "\^\/api\/\?\(\.\*\)\$" \/\$1 break;/, 'the prefix stripped');
+  t.match(hold, /proxy_pass http:\/\/unix:\/var\/starphleet\/run\/hold\/api-abc123\.sock:;/);
+  t.match(hold, /add_header X-Starphleet-Service "\/api" always;/);
+  t.notMatch(location(render([route('/api', 'api')]), '/api/') ?? '', /error_page/, 'no hold socket: no error_page');
 });

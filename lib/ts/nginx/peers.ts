@@ -1,0 +1,49 @@
+// The front door's peers: each service's web containers as the shared table
+// in nginx holds them ("ADDRESS=NAME ..." by service id), read by the Lua
+// balancer for every request (nginx.conf.njk). A rollover changes these, not
+// the routing table, so it needs no reload: the agent POSTs the new entries
+// to nginx's control socket and every worker sees them at once. The config
+// file carries the same table for the next start or reload.
+import { request } from 'node:http';
+import type { NginxRoute } from './config.js';
+
+/** "10.0.3.10:3000=api-1 10.0.3.11:3000=api-2" (names validated by config.ts). */
+export function peersOf(route: NginxRoute): string {
+  const names = route.upstreamContainers ?? route.upstreams.map(() => route.container ?? '');
+  return route.upstreams.map((u, i) => `${u}=${names[i]}`).join(' ');
+}
+
+/** The control request's body: one "ID<TAB>PEERS" line per routed service. */
+export function peersBody(routes: NginxRoute[]): string {
+  return routes.filter((r) => r.container !== undefined && r.upstreams.length > 0).map((r) => `${r.serviceId}\t${peersOf(r)}\n`).join('');
+}
+
+const PEERS_BEGIN = '-- peers begin';
+const PEERS_END = '-- peers end';
+
+/** The config without its peers table: two configs equal this way route alike, and differ only in containers. */
+export function withoutPeers(config: string): string {
+  const a = config.indexOf(PEERS_BEGIN);
+  const b = config.indexOf(PEERS_END);
+  if (a === -1 || b === -1 || b < a) return config;
+  return config.slice(0, a) + config.slice(b);
+}
+
+/** Hand the table to the running nginx (through its control socket); resolves when it answered "ok N". */
+export function pushPeers(controlSocket: string, body: string, timeoutMs = 5000): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = request({ socketPath: controlSocket, path: '/peers', method: 'POST', headers: { 'Content-Type': 'text/plain', 'Content-Length': Buffer.byteLength(body) } }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => { text += c; });
+      res.on('end', () => {
+        const m = /^ok (\d+)/.exec(text);
+        if (res.statusCode === 200 && m) resolve(Number(m[1]));
+        else reject(new Error(`nginx did not take the new containers (${res.statusCode}): ${text.trim().slice(0, 200)}`));
+      });
+    });
+    req.setTimeout(timeoutMs, () => req.destroy(new Error(`nginx did not answer on ${controlSocket} within ${timeoutMs / 1000} s`)));
+    req.on('error', reject);
+    req.end(body);
+  });
+}
