@@ -28,7 +28,9 @@ teardown_file() {
 }
 
 @test "three back-to-back rollovers under keep-alive load: zero non-200, zero errors, not one connection closed under the client (no nginx reload)" {
-  generation() { curl -s --unix-socket "$SP_ROOT/run/nginx-control.sock" http://nginx/generation; }
+  generation() { curl -s --unix-socket "$SP_ROOT/run/nginx-control/control.sock" http://nginx/generation; }
+  # nginx's control socket (it switches containers) is root's only: its folder is 0700.
+  [ "$(stat -c %a "$SP_ROOT/run/nginx-control")" = 700 ]
   before=$(generation)
   LOAD_STOP_FILE="$SP_TMP/stop-1" load_start 120
   sleep 1

@@ -212,7 +212,7 @@ export class Agent implements Ship {
     // private. What containers reach (their trees, slugs, build folders,
     // caches, bases) can be passed through but not listed; each tree in it
     // belongs to the container's uids. nginx's and the sockets' folders stay reachable.
-    for (const dir of [p.logs, p.repos, p.hqSnapshots, p.supervisors]) {
+    for (const dir of [p.logs, p.repos, p.hqSnapshots, p.supervisors, p.nginxControlDir]) {
       mkdirSync(dir, { recursive: true, mode: 0o700 });
       chmodSync(dir, 0o700);
     }

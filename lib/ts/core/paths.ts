@@ -34,7 +34,9 @@ export function shipPaths(root: string) {
     holdSockets: join(root, 'nginx', 'hold'),
     run: join(root, 'run'),
     controlSocket: join(root, 'run', 'control.sock'),
-    nginxControlSocket: join(root, 'run', 'nginx-control.sock'),
+    // nginx makes its unix sockets 0666: this one (it takes POST /peers) sits in a root-only folder.
+    nginxControlDir: join(root, 'run', 'nginx-control'),
+    nginxControlSocket: join(root, 'run', 'nginx-control', 'control.sock'),
     agentPid: join(root, 'run', 'agent.pid'),
     dashboardSocket: join(root, 'run', 'dashboard.sock'),
     bridgeMark: join(root, 'run', 'bridge-created'),
