@@ -20,6 +20,7 @@ import { metricsView, type ServiceMetricsView } from '../metrics/view.js';
 import { renderPrometheus } from '../metrics/aggregate.js';
 import type { NotifyEventName } from '../notify/events.js';
 import { killRunningSteps, runOrThrow } from '../core/sh.js';
+import { luaModuleProblem } from '../nginx/peers.js';
 import { cleanBuildLeftovers } from '../build/leftovers.js';
 import { containerMemoryBytes } from '../container/cgroup-memory.js';
 import { clearOrdersScratch } from '../hq/orders.js';
@@ -220,6 +221,9 @@ export class Agent implements Ship {
       mkdirSync(dir, { recursive: true, mode: TRAVERSED });
       chmodSync(dir, TRAVERSED);
     }
+    // The front door switches containers through nginx's Lua module: without it nothing could be routed.
+    const lua = luaModuleProblem();
+    if (lua) throw new Error(lua);
     const other = readPid(p.agentPid);
     if (other !== null && other !== process.pid && pidAlive(other)) {
       throw new Error(`another ship agent (pid ${other}) already runs with root ${this.config.root}`);

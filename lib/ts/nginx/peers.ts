@@ -4,6 +4,7 @@
 // the routing table, so it needs no reload: the agent POSTs the new entries
 // to nginx's control socket and every worker sees them at once. The config
 // file carries the same table for the next start or reload.
+import { existsSync } from 'node:fs';
 import { request } from 'node:http';
 import type { NginxRoute } from './config.js';
 
@@ -46,4 +47,14 @@ export function pushPeers(controlSocket: string, body: string, timeoutMs = 5000)
     req.on('error', reject);
     req.end(body);
   });
+}
+
+/** The nginx modules the config loads (Debian's packages). */
+export const LUA_MODULES = ['/usr/lib/nginx/modules/ndk_http_module.so', '/usr/lib/nginx/modules/ngx_http_lua_module.so'];
+
+/** Why this host's nginx cannot run the ship's config, or null. */
+export function luaModuleProblem(exists: (path: string) => boolean = existsSync): string | null {
+  const missing = LUA_MODULES.filter((m) => !exists(m));
+  if (missing.length === 0 && exists('/usr/share/lua/5.1/resty/core.lua')) return null;
+  return `nginx's Lua module is missing (${missing[0] ?? '/usr/share/lua/5.1/resty/core.lua'}): install Debian's libnginx-mod-http-lua and lua-resty-core (lib/sh/host/install-system-packages does)`;
 }

@@ -10,7 +10,7 @@ import {
   type NginxInput,
   type NginxRoute,
 } from '../../../lib/ts/nginx/config.js';
-import { peersBody, withoutPeers } from '../../../lib/ts/nginx/peers.js';
+import { luaModuleProblem, peersBody, withoutPeers } from '../../../lib/ts/nginx/peers.js';
 
 const templates = assets().templates;
 
@@ -290,4 +290,10 @@ t.test('the hold: nginx hands a request no container accepted to the service\'s 
   t.match(hold, /proxy_pass http:\/\/unix:\/var\/starphleet\/run\/hold\/api-abc123\.sock:;/);
   t.match(hold, /add_header X-Starphleet-Service "\/api" always;/);
   t.notMatch(location(render([route('/api', 'api')]), '/api/') ?? '', /error_page/, 'no hold socket: no error_page');
+});
+
+t.test('a host without nginx\'s Lua module is told what to install', async (t) => {
+  t.equal(luaModuleProblem(() => true), null);
+  t.match(luaModuleProblem((p) => !p.endsWith('ngx_http_lua_module.so')) ?? '', /ngx_http_lua_module\.so\): install Debian's libnginx-mod-http-lua and lua-resty-core/);
+  t.match(luaModuleProblem((p) => !p.endsWith('core.lua')) ?? '', /resty\/core\.lua/);
 });
