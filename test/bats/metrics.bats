@@ -83,3 +83,20 @@ prom() {
     const s = JSON.parse(require("fs").readFileSync(0, "utf8")).services.find((x) => x.path === "/app");
     if (!s.points.some((p) => p.memoryBytes > Number(process.argv[1]) + 100 * 1024 * 1024)) throw new Error(JSON.stringify(s.points));' "$before"
 }
+
+@test "open event streams and websockets are counted while they are open: in top --json and /starphleet/metrics" {
+  streams() {
+    "$STARPHLEET" top --root "$SP_ROOT" --json | node -e 'console.log(JSON.parse(require("fs").readFileSync(0, "utf8")).services.find((x) => x.path === "/app").openStreams)'
+  }
+  [ "$(streams)" = 0 ]
+  # Two event-stream requests that stay open 6 s, and one plain request beside them.
+  for _ in 1 2; do curl -s -o /dev/null -H 'Accept: text/event-stream' "http://127.0.0.1:$SP_PORT/app/sleep/6000" & done
+  curl -s -o /dev/null "http://127.0.0.1:$SP_PORT/app/sleep/6000" &
+  open=""
+  for _ in $(seq 1 40); do open=$(streams); [ "$open" = 2 ] && break; sleep 0.1; done
+  echo "# open streams: $open" >&3
+  [ "$open" = 2 ]
+  [ "$(prom starphleet_http_open_streams 'service="/app"')" = 2 ]
+  wait
+  [ "$(streams)" = 0 ]
+}

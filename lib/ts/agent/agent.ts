@@ -20,7 +20,7 @@ import { metricsView, type ServiceMetricsView } from '../metrics/view.js';
 import { renderPrometheus } from '../metrics/aggregate.js';
 import type { NotifyEventName } from '../notify/events.js';
 import { killRunningSteps, runOrThrow } from '../core/sh.js';
-import { luaModuleProblem } from '../nginx/peers.js';
+import { luaModuleProblem, readStreams } from '../nginx/peers.js';
 import { cleanBuildLeftovers } from '../build/leftovers.js';
 import { containerMemoryBytes } from '../container/cgroup-memory.js';
 import { clearOrdersScratch } from '../hq/orders.js';
@@ -111,6 +111,12 @@ export class Agent implements Ship {
       const pid = readPid(this.paths.supervisorPid(serving));
       const restarts = Object.values(this.shipState.containers).filter((c) => c.servicePath === path).reduce((n, c) => n + c.restarts, 0);
       return { container: serving, memoryBytes: containerMemoryBytes(serving, pid), cpuSeconds: containerCpuSeconds(serving, pid), restarts };
+    }, async () => {
+      // nginx counts streams by service id; the metrics are by path.
+      const byId = await readStreams(this.paths.nginxControlSocket);
+      const out = new Map<string, number>();
+      for (const s of Object.values(this.shipState.services)) out.set(s.path, byId.get(s.id) ?? 0);
+      return out;
     });
     this.routeSwitch = new RouteSwitch(config, this.paths, () => this.shipState, this.hold, () => this.save(), () => this.liveCerts(), () => this.metrics.address());
     this.notifier = new Notifier({
@@ -174,6 +180,10 @@ export class Agent implements Ship {
 
   serviceById(serviceId: string): ServiceRecord | undefined {
     return Object.values(this.shipState.services).find((x) => x.id === serviceId);
+  }
+
+  refreshStreams(): Promise<void> {
+    return this.metrics.refreshStreams();
   }
 
   lastNginxApply(): RouteSwitch['lastApply'] {

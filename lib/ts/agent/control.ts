@@ -69,6 +69,8 @@ export class Controller {
         return { ok: true };
       }
       case 'metrics':
+        // The open streams as they are now, not as of the last point.
+        await agent.refreshStreams();
         return { ok: true, services: agent.metricsView(req.points === true) };
       case 'releases': {
         const path = typeof req.path === 'string' ? req.path : undefined;

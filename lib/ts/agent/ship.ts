@@ -33,6 +33,8 @@ export interface Ship extends AgentContext {
   status(): ShipStatus;
   /** Each service's request metrics (the last hour's points with points=true). */
   metricsView(points: boolean): ServiceMetricsView[];
+  /** Ask nginx for the open streams now (metricsView then shows them as they are). */
+  refreshStreams(): Promise<void>;
   /** The last nginx apply's figures (routes.ts), for benches. */
   lastNginxApply(): RouteSwitch['lastApply'];
   /** One pulse: kick the HQ and every pipeline; resolves when the HQ read is done. */

@@ -20,6 +20,7 @@ export interface Point {
   memoryBytes: number | null;
   cpuPercent: number | null;   // of one core, over the interval
   restarts: number;            // crash restarts of the service's containers in the interval
+  openStreams: number | null;  // websockets and event streams open at its end
 }
 
 /** What the serving container's cgroup says at a tick. */
@@ -28,6 +29,7 @@ export interface Usage {
   memoryBytes: number | null;
   cpuSeconds: number | null;   // cumulative since the container started
   restarts: number;            // the service's containers' restarts, cumulative
+  openStreams?: number | null; // websockets and event streams open through the front door now
 }
 
 export interface AccessLine {
@@ -100,7 +102,7 @@ export class ServiceMetrics {
     this.lastRestarts = usage ? usage.restarts : null;
     this.points.push({
       at: at.toISOString(), requests: iv.requests, errors: iv.errors, p95Seconds: quantile(iv.buckets, iv.requests, 0.95),
-      memoryBytes: usage?.memoryBytes ?? null, cpuPercent, restarts,
+      memoryBytes: usage?.memoryBytes ?? null, cpuPercent, restarts, openStreams: usage?.openStreams ?? null,
     });
     if (this.points.length > POINTS) this.points.splice(0, this.points.length - POINTS);
     this.interval = { requests: 0, errors: 0, buckets: new Array<number>(BUCKETS.length).fill(0) };
@@ -144,6 +146,12 @@ export function renderPrometheus(services: Map<string, ServiceMetrics>, usage: (
   out.push('# TYPE starphleet_http_response_bytes_total counter');
   for (const p of paths) out.push(`starphleet_http_response_bytes_total{service="${label(p)}"} ${services.get(p)?.bytes ?? 0}`);
   const now = new Map(paths.map((p) => [p, usage(p)]));
+  out.push('# HELP starphleet_http_open_streams Websockets and server-sent event streams open through the front door, by service.');
+  out.push('# TYPE starphleet_http_open_streams gauge');
+  for (const p of paths) {
+    const n = now.get(p)?.openStreams;
+    if (n !== undefined && n !== null) out.push(`starphleet_http_open_streams{service="${label(p)}"} ${n}`);
+  }
   out.push('# HELP starphleet_container_memory_bytes Memory of the service\'s serving container (its cgroup).');
   out.push('# TYPE starphleet_container_memory_bytes gauge');
   for (const p of paths) {

@@ -19,7 +19,16 @@ export class MetricsCollector {
    * every 10 s, requests or not); usage: a service's serving container's
    * memory, CPU and restarts.
    */
-  constructor(private readonly paths: () => string[], private readonly usage: (path: string) => Usage | null) {}
+  constructor(
+    private readonly paths: () => string[],
+    private readonly usage: (path: string) => Usage | null,
+    /** Open streams by service path, asked of nginx before each point (optional). */
+    private readonly streams?: () => Promise<Map<string, number>>,
+  ) {}
+
+  /** The open streams as of the last point (or the last ask). */
+  private openStreams = new Map<string, number>();
+  private streamsKnown = false;
 
   // The service paths as of the last look: read again at each tick, and at most every 250 ms on a miss.
   private knownPaths = new Set<string>();
@@ -51,12 +60,24 @@ export class MetricsCollector {
     this.port = s.address().port;
     this.socket = s;
     if (portFile) writeFileSync(portFile, `${this.port}\n`);
-    this.timer = setInterval(() => this.tick(new Date()), POINT_SECONDS * 1000);
+    this.timer = setInterval(() => { void this.refreshStreams().finally(() => this.tick(new Date())); }, POINT_SECONDS * 1000);
     this.timer.unref();
   }
 
   usageOf(path: string): Usage | null {
-    return this.usage(path);
+    const u = this.usage(path);
+    return u ? { ...u, openStreams: this.streamsKnown ? this.openStreams.get(path) ?? 0 : null } : null;
+  }
+
+  /** Ask nginx for its open streams (kept for the next point and the endpoints); a failure keeps none. */
+  async refreshStreams(): Promise<void> {
+    if (!this.streams) return;
+    try {
+      this.openStreams = await this.streams();
+      this.streamsKnown = true;
+    } catch {
+      this.streamsKnown = false;
+    }
   }
 
   /** Where nginx sends its lines ("127.0.0.1:PORT"), once started. */
@@ -80,7 +101,7 @@ export class MetricsCollector {
     for (const path of now) {
       let m = this.services.get(path);
       if (!m) { m = new ServiceMetrics(); this.services.set(path, m); }
-      m.tick(at, this.usage(path));
+      m.tick(at, this.usageOf(path));
     }
   }
 

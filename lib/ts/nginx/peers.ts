@@ -58,3 +58,26 @@ export function luaModuleProblem(exists: (path: string) => boolean = existsSync)
   if (missing.length === 0 && exists('/usr/share/lua/5.1/resty/core.lua')) return null;
   return `nginx's Lua module is missing (${missing[0] ?? '/usr/share/lua/5.1/resty/core.lua'}): install Debian's libnginx-mod-http-lua and lua-resty-core (lib/sh/host/install-system-packages does)`;
 }
+
+/** The open websocket and event streams nginx counts, by service id (GET /streams on its control socket). */
+export function readStreams(controlSocket: string, timeoutMs = 2000): Promise<Map<string, number>> {
+  return new Promise((resolve, reject) => {
+    const req = request({ socketPath: controlSocket, path: '/streams', method: 'GET' }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => { text += c; });
+      res.on('end', () => {
+        if (res.statusCode !== 200) { reject(new Error(`nginx answered ${res.statusCode} for /streams`)); return; }
+        const counts = new Map<string, number>();
+        for (const line of text.split('\n')) {
+          const [id, n] = line.split('\t');
+          if (id && /^\d+$/.test(n ?? '')) counts.set(id, Number(n));
+        }
+        resolve(counts);
+      });
+    });
+    req.setTimeout(timeoutMs, () => req.destroy(new Error('nginx did not answer /streams')));
+    req.on('error', reject);
+    req.end();
+  });
+}

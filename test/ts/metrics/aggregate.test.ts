@@ -20,14 +20,15 @@ t.test('counts by class, a histogram, quantiles at bucket bounds, and bounded 10
   t.same(m.summary(), { p50Seconds: 0.005, p95Seconds: 0.5, p99Seconds: 0.5 });
   t.equal(quantile(new Array(BUCKETS.length).fill(0), 0, 0.5), null);
   m.tick(new Date('2026-12-02T12:00:10Z'), { container: 'c1', memoryBytes: 1234, cpuSeconds: 5, restarts: 3 });
-  t.same(m.points[0], { at: '2026-12-02T12:00:10.000Z', requests: 101, errors: 10, p95Seconds: 0.5, memoryBytes: 1234, cpuPercent: null, restarts: 0 }, 'no CPU figure or restarts before a second reading');
+  t.same(m.points[0], { at: '2026-12-02T12:00:10.000Z', requests: 101, errors: 10, p95Seconds: 0.5, memoryBytes: 1234, cpuPercent: null, restarts: 0, openStreams: null }, 'no CPU figure or restarts before a second reading');
   m.tick(new Date('2026-12-02T12:00:20Z'), { container: 'c1', memoryBytes: 2048, cpuSeconds: 7.5, restarts: 5 });
-  t.same(m.points[1], { at: '2026-12-02T12:00:20.000Z', requests: 0, errors: 0, p95Seconds: null, memoryBytes: 2048, cpuPercent: 25, restarts: 2 }, '2.5 CPU seconds in 10 s: 25% of a core; 2 restarts in it');
+  t.equal(m.points[1].openStreams, null);
+  t.same(m.points[1], { at: '2026-12-02T12:00:20.000Z', requests: 0, errors: 0, p95Seconds: null, memoryBytes: 2048, cpuPercent: 25, restarts: 2, openStreams: null }, '2.5 CPU seconds in 10 s: 25% of a core; 2 restarts in it');
   m.tick(new Date('2026-12-02T12:00:30Z'), { container: 'c2', memoryBytes: 100, cpuSeconds: 0.2, restarts: 0 });
   t.equal(m.points[2].cpuPercent, null, 'a new container starts its own CPU count');
   t.equal(m.points[2].restarts, 0, 'a count that went down (a container gone) is no restart');
   m.tick(new Date('2026-12-02T12:00:40Z'), null);
-  t.same(m.points[3], { at: '2026-12-02T12:00:40.000Z', requests: 0, errors: 0, p95Seconds: null, memoryBytes: null, cpuPercent: null, restarts: 0 });
+  t.same(m.points[3], { at: '2026-12-02T12:00:40.000Z', requests: 0, errors: 0, p95Seconds: null, memoryBytes: null, cpuPercent: null, restarts: 0, openStreams: null });
   for (let i = 0; i < POINTS + 10; i++) m.tick(new Date(), null);
   t.equal(m.points.length, POINTS);
 });
@@ -36,7 +37,8 @@ t.test('Prometheus text: counters, a cumulative histogram, bytes and memory', as
   const m = new ServiceMetrics();
   m.record({ service: '/a', status: 200, seconds: 0.02, bytes: 7 });
   m.record({ service: '/a', status: 500, seconds: 3, bytes: 2 });
-  const text = renderPrometheus(new Map([['/a', m]]), () => ({ container: 'c', memoryBytes: 4096, cpuSeconds: 1.25, restarts: 0 }));
+  const text = renderPrometheus(new Map([['/a', m]]), () => ({ container: 'c', memoryBytes: 4096, cpuSeconds: 1.25, restarts: 0, openStreams: 3 }));
+  t.match(text, /^starphleet_http_open_streams\{service="\/a"\} 3$/m);
   t.match(text, /^# TYPE starphleet_http_requests_total counter$/m);
   t.match(text, /^starphleet_http_requests_total\{service="\/a",class="2xx"\} 1$/m);
   t.match(text, /^starphleet_http_requests_total\{service="\/a",class="5xx"\} 1$/m);

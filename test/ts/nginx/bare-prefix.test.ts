@@ -94,7 +94,7 @@ t.test('DOMAINS: a server block per owner, it at "/", the services below it at t
   t.ok(named, 'a server for each name');
   t.ok(servers.find((s) => s.includes('server_name www.shop.example.com;')));
   t.notMatch(named ?? '', 'default_server');
-  t.match(named ?? '', /location \/ \{\s*set \$starphleet_service "\/shop";(\s*set \$\w+ "";)*\s*proxy_pass http:\/\/sp_shop_abc123_[0-9a-f]+;/, 'the owner at /, its URI unchanged');
+  t.match(named ?? '', /location \/ \{\s*set \$starphleet_service "\/shop";(\s*set \$\w+ "";|\s*log_by_lua_block \{[^}]*\})*\s*proxy_pass http:\/\/sp_shop_abc123_[0-9a-f]+;/, 'the owner at /, its URI unchanged');
   t.match(block(named ?? '', '/api/'), /proxy_pass http:\/\/sp_shopapi_abc123_[0-9a-f]+\/;/, '/shop/api at /api, stripped');
   t.match(block(named ?? '', '/api/'), 'add_header X-Starphleet-Service "/shop/api" always;', 'the header names the HQ path');
   t.match(block(named ?? '', '/api/'), 'proxy_redirect "~^/(?!/)(.*)$" "/api/$1";', 'rewritten to where it is mounted on this host');

@@ -76,7 +76,7 @@ t.test('process-level settings: everything under the prefix', async (t) => {
   t.ok(paths.length >= 8, 'found the absolute paths');
   const modules = ['/usr/lib/nginx/modules/ndk_http_module.so', '/usr/lib/nginx/modules/ngx_http_lua_module.so'];
   for (const m of modules) t.match(c, new RegExp(`^load_module ${m.replace(/[./]/g, (x) => `\\${x}`)};$`, 'm'), `${m} loaded (Debian's lua module)`);
-  for (const path of paths.filter((p) => !modules.includes(p) && p !== '/peers')) {
+  for (const path of paths.filter((p) => !modules.includes(p) && !/^\/(peers|streams)\.?$/.test(p))) {
     t.ok(path.startsWith('/var/starphleet/nginx/') || path === '/var/starphleet/run/nginx-control.sock', `${path} is the ship's`);
   }
 
@@ -171,7 +171,7 @@ t.test('several routes, nested paths', async (t) => {
   t.match(location(c, '/users/admin/'), new RegExp(`proxy_pass http://${upstreamName('admin-abc123')}/;`));
   t.match(location(c, '/'), new RegExp(`proxy_pass http://${upstreamName('root-abc123')};`));
   t.notMatch(c, /return 404 "/, 'no catch-all 404 with a root service');
-  t.equal(count(c, 'location '), 1 + 2 * 3 + 1 + 3, 'root + 2 per prefixed service + ship health + 3 control (generation, peers, 404)');
+  t.equal(count(c, 'location '), 1 + 2 * 3 + 1 + 4, 'root + 2 per prefixed service + ship health + 4 control (generation, streams, peers, 404)');
   t.equal(render([...routes].reverse()), c, 'output does not depend on route order');
   t.equal(count(c, '{'), count(c, '}'), 'balanced braces');
 });
