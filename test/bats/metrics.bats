@@ -52,7 +52,7 @@ prom() {
     const s = d.services.find((x) => x.path === "/app");
     if (s.requests["2xx"] < 7 || s.requests["4xx"] < 3 || s.total !== s.requests["2xx"] + s.requests["4xx"] + s.requests["3xx"] + s.requests["5xx"] + s.requests["1xx"]) throw new Error(JSON.stringify(s));'
   run "$STARPHLEET" top --root "$SP_ROOT"
-  [[ "${lines[0]}" == "SERVICE "*"REQ/S"*"P95"*"MEM" ]]
+  [[ "${lines[0]}" == "SERVICE "*"REQ/S"*"P95"*"MEM"*"CPU"*"STREAMS" ]]
   [[ "${lines[1]}" == "/app "* ]]
 }
 
