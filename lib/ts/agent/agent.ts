@@ -3,7 +3,8 @@
 // deploy.ts), healing (heal.ts) and draining (drain.ts) — to the front door
 // (routes.ts) and the control socket (control.ts). No loop awaits another:
 // a stall in one service's git, orders or build stops nothing else.
-import { chmodSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import type { Server } from 'node:net';
 import { assets } from '../core/assets.js';
@@ -404,7 +405,11 @@ export class Agent implements Ship {
     const certs: NginxTls['certs'] = {};
     const shipNames: string[] = [];
     for (const d of this.certs.liveDomains()) {
-      certs[d] = this.paths.tlsLive(d);
+      const files = this.paths.tlsLive(d);
+      // The certificate's own fingerprint goes into the config: a renewed one changes the config, so nginx reloads to load it.
+      let fingerprint = '';
+      try { fingerprint = createHash('sha256').update(readFileSync(files.cert)).digest('hex').slice(0, 16); } catch { /* not there: nginx -t says so */ }
+      certs[d] = { ...files, fingerprint };
       if (this.certs.read(d)?.source === 'own') shipNames.push(d);
     }
     return { httpsPort: this.config.httpsPort, certs, shipNames };

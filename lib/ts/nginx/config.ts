@@ -32,7 +32,7 @@ export interface NginxRoute {
 /** HTTPS: the certificates nginx can load now (files on the ship's tmpfs). */
 export interface NginxTls {
   httpsPort: number;
-  certs: Record<string, { cert: string; key: string }>;   // domain → live files
+  certs: Record<string, { cert: string; key: string; fingerprint?: string }>;   // domain → live files (and the certificate's hash: a new one changes the config)
   /** Names with an own certificate (cert add) that no service claims: the ship's whole path tree (and dashboard) over HTTPS. */
   shipNames?: string[];
 }
@@ -151,7 +151,7 @@ interface ServerBlock {
   // (the challenge path excepted), and an HTTPS block serves it.
   https: boolean;           // this block listens on the HTTPS port
   redirect: string | null;  // this HTTP block redirects everything to this origin
-  cert: { cert: string; key: string } | null;
+  cert: { cert: string; key: string; fingerprint?: string } | null;
   note: string;             // what it serves, for the comment above it
 }
 
@@ -262,6 +262,7 @@ export function nginxTemplateContext(input: NginxInput): NginxTemplateContext {
   for (const [d, files] of Object.entries(input.tls?.certs ?? {})) {
     validateFsPath(`certificate of ${d}`, files.cert);
     validateFsPath(`key of ${d}`, files.key);
+    if (files.fingerprint !== undefined && !/^[0-9a-f]*$/.test(files.fingerprint)) throw new Error(`certificate of ${d}: fingerprint must be hex`);
   }
   const servers: ServerBlock[] = [{
     names: null, mounts: routes.map((r) => mountAt(r, r.path)), hasRoot: paths.has('/'), https: false, redirect: null, cert: null, note: '',

@@ -297,3 +297,13 @@ t.test('a host without nginx\'s Lua module is told what to install', async (t) =
   t.match(luaModuleProblem((p) => !p.endsWith('ngx_http_lua_module.so')) ?? '', /ngx_http_lua_module\.so\): install Debian's libnginx-mod-http-lua and lua-resty-core/);
   t.match(luaModuleProblem((p) => !p.endsWith('core.lua')) ?? '', /resty\/core\.lua/);
 });
+
+t.test('a renewed certificate changes the config (so nginx reloads to load it); the same one does not', async (t) => {
+  const tls = (fingerprint: string) => ({ tls: { httpsPort: 443, certs: { 'shop.test': { cert: '/var/starphleet/tls/shop.test/cert.pem', key: '/var/starphleet/tls/shop.test/key.pem', fingerprint } } } });
+  const r = { ...route('/', 'shop'), domains: ['shop.test'] };
+  const a = render([r], tls('aaaa1111'));
+  t.match(a, /# certificate sha256 aaaa1111/);
+  t.not(withoutPeers(a), withoutPeers(render([r], tls('bbbb2222'))), 'a new certificate: a new config');
+  t.equal(withoutPeers(a), withoutPeers(render([r], tls('aaaa1111'))));
+  t.throws(() => render([r], tls('not hex;')), /fingerprint must be hex/);
+});
