@@ -3,10 +3,12 @@
 # one-ship phleet on this machine serving examples/.
 BUN := node_modules/.bin/bun
 TS_SOURCES := $(shell find lib/ts -name "*.ts")
-ASSET_DIRS := lib/sh buildpacks lxc lib/templates lib/dashboard
+ASSET_DIRS := lib/sh buildpacks lxc lib/templates lib/dashboard lib/libexec
 # The dashboard's charting library (uPlot, MIT), from the npm package, bundled in the binary: no CDN.
 DASHBOARD_VENDOR := lib/dashboard/vendor/uPlot.iife.min.js lib/dashboard/vendor/uPlot.min.css
-ASSET_FILES := $(sort $(shell find $(ASSET_DIRS) -type f 2>/dev/null) $(DASHBOARD_VENDOR))
+# The per-container supervisor, a small C program (lib/c/supervise.c), bundled the same way.
+SUPERVISE := lib/libexec/starphleet-supervise
+ASSET_FILES := $(sort $(shell find $(ASSET_DIRS) -type f 2>/dev/null) $(DASHBOARD_VENDOR) $(SUPERVISE))
 
 .PHONY: all deps system-packages check test test-ts test-bats demo clean
 
@@ -25,6 +27,10 @@ lib/dashboard/vendor/%: node_modules/.package-lock.json
 	@mkdir -p $(@D)
 	cp node_modules/uplot/dist/$* $@
 
+$(SUPERVISE): lib/c/supervise.c
+	@mkdir -p $(@D)
+	$(CC) -O2 -Wall -Wextra -Werror -o $@ $<
+
 dist/assets.tar: $(ASSET_FILES)
 	@mkdir -p dist
 	tar --sort=name --mtime=@0 --owner=0 --group=0 --numeric-owner -cf $@ $(ASSET_DIRS)
@@ -39,7 +45,7 @@ check: deps
 test: all
 	test/run-all
 
-test-ts: deps
+test-ts: deps $(SUPERVISE)
 	node_modules/.bin/tap test/ts
 
 test-bats: all
@@ -49,4 +55,4 @@ demo: system-packages all
 	lib/sh/host/demo
 
 clean:
-	rm -rf dist lib/dashboard/vendor
+	rm -rf dist lib/dashboard/vendor lib/libexec

@@ -5,7 +5,7 @@
 // usage: node pss-tree.mjs PID... ; prints one JSON line.
 import { readdirSync, readFileSync } from 'node:fs';
 
-const PLATFORM = new Set(['starphleet', 'lxc-execute', 'lxc-start', 'init.lxc', 'init.lxc.static', 'lxc-init', 'app-start', 'npm', 'npm start', 'sh', 'bash']);
+const PLATFORM = new Set(['starphleet', 'starphleet-supe', 'lxc-execute', 'lxc-start', 'init.lxc', 'init.lxc.static', 'lxc-init', 'app-start', 'npm', 'npm start', 'sh', 'bash']);
 const children = new Map();
 const comm = new Map();
 for (const d of readdirSync('/proc')) {

@@ -236,7 +236,7 @@ export class Deployer {
     await runOrThrow('ip', ['neigh', 'flush', 'to', ip, 'dev', ctx.config.bridge]).catch(() => undefined);
     removeContainerLog(ctx.paths, name); // an old container's, same name (seq restarts after ship down)
     ctx.follower.follow(name, s.path, true, p.label);
-    startSupervised(ctx.paths, ctx.config.root, name, made.secretLines);
+    startSupervised(ctx.paths, assets(), name, made.secretLines);
     ctx.log('agent', s.path, `started ${p.label} ${name} at ${ip}${typeOf(p.label) === 'web' ? `:${orders.port}` : ''}`);
     advance(c, 'started');
     ctx.save();

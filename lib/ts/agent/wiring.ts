@@ -71,7 +71,7 @@ export function healDeps(agent: Ship): HealDeps {
       await stopContainer(agent.paths, assets().sh, c.name, 1).catch(() => undefined);
       rmSync(agent.paths.supervisorExit(c.name), { force: true });
       await runOrThrow('ip', ['neigh', 'flush', 'to', c.ip, 'dev', agent.config.bridge]).catch(() => undefined);
-      startSupervised(agent.paths, agent.config.root, c.name, secrets);
+      startSupervised(agent.paths, assets(), c.name, secrets);
     },
     settings: (c) => {
       const orders = agent.serviceOf(c)?.orders;

@@ -35,8 +35,6 @@ export const COMMANDS: readonly Command[] = [
   { name: 'ship build-base', summary: { section: 'ship', text: 'build a container base image (host stack, or --debian)' },
     help: SHIP_HELP['ship build-base'], options: { ...ROOT, debian: { type: 'boolean' }, rebuild: { type: 'boolean' } }, noPositionals: true,
     run: (i) => import('./commands/ship-build-base.js').then((m) => m.shipBuildBase(i)) },
-  { name: 'ship supervise', help: SHIP_HELP['ship supervise'], options: { ...ROOT, 'secrets-stdin': { type: 'boolean' } },
-    run: (i) => import('./commands/ship-supervise.js').then((m) => m.shipSupervise(i)) },
   { name: 'ship control', help: SHIP_HELP['ship control'], options: ROOT, noPositionals: true,
     run: (i) => import('./commands/ship-control.js').then((m) => m.shipControl(i)) },
   { name: 'ship service', help: SHIP_HELP['ship service'], options: ROOT, noPositionals: true,

@@ -34,11 +34,6 @@ bridge the ship created. Built slugs and caches stay under the root.`,
 Builds a container base image under ROOT/bases: the host-stack base (default,
 under a second) or a full Debian base with debootstrap (--debian, about a
 minute, needs the Debian mirror).`,
-  'ship supervise': `usage: starphleet ship supervise --root DIR [--secrets-stdin] NAME
-
-Internal: holds one container's output and exit status; started by the agent.
---secrets-stdin reads the container's secrets from stdin (a pipe) and hands
-them to the container on fd 3.`,
   'ship control': `usage: starphleet ship control [--root DIR]
 
 Relays one control request line from stdin to the ship agent and prints its

@@ -12,7 +12,6 @@ import {
 import type { ShipPaths } from '../core/paths.js';
 import { runOrThrow, runScript } from '../core/sh.js';
 import { writeContainerHosts } from './hosts.js';
-import { self } from '../core/self.js';
 import { ensureBaseOwner } from './base-owner.js';
 import type { ContainerIds } from './idmap.js';
 
@@ -179,19 +178,23 @@ export async function prepareBuildContainer(paths: ShipPaths, input: BuildContai
 }
 
 /**
- * Start the container under its own detached supervisor process. secrets
- * (the phleet secrets as `export NAME='value'` lines, decrypted in memory)
- * go to the supervisor through a pipe on its stdin, never argv or a file; it
- * hands them on through another pipe, inherited by lxc-execute and the
- * container as fd 3, which lib/sh/app-start reads.
+ * Start the container under its own detached supervisor (lib/c/supervise.c,
+ * a few hundred KiB per container). secrets (the phleet secrets as
+ * `export NAME='value'` lines, decrypted in memory) go to the supervisor
+ * through a pipe on its stdin, never argv or a file; it hands them on
+ * through another pipe, inherited by lxc-execute and the container as fd 3,
+ * which lib/sh/container/app-start reads.
  */
-export function startSupervised(paths: ShipPaths, root: string, name: string, secrets: Buffer = Buffer.alloc(0)): void {
-  const [cmd, ...args] = self();
-  const child = spawn(cmd, [...args, 'ship', 'supervise', '--root', root, '--secrets-stdin', name], {
+export function startSupervised(paths: ShipPaths, tools: { sh: string; libexec: string }, name: string, secrets: Buffer = Buffer.alloc(0)): void {
+  const child = spawn(`${tools.libexec}/starphleet-supervise`, [
+    '--secrets-stdin', paths.containerLog(name), paths.supervisorPid(name), paths.supervisorExit(name),
+    `${tools.sh}/container-run`, paths.lxcpath, name, '/starphleet/app-start', '--secrets-fd', '3',
+  ], {
     detached: true,
     stdio: ['pipe', 'ignore', 'ignore'],
-    env: { PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin', LANG: 'C.UTF-8' },
+    env: { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', LANG: 'C.UTF-8' },
   });
+  child.on('error', () => undefined); // not there: the healer sees no supervisor and says so
   child.stdin?.on('error', () => undefined);
   child.stdin?.end(secrets);
   child.unref();

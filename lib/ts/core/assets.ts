@@ -12,6 +12,7 @@ export interface Assets {
   buildpacks: string; // buildpacks
   lxc: string;        // lxc
   templates: string;  // lib/templates
+  libexec: string;    // lib/libexec: compiled helpers (the supervisor), built by make
 }
 
 export function assetsAt(root: string): Assets {
@@ -22,6 +23,7 @@ export function assetsAt(root: string): Assets {
     buildpacks: join(root, 'buildpacks'),
     lxc: join(root, 'lxc'),
     templates: join(root, 'lib', 'templates'),
+    libexec: join(root, 'lib', 'libexec'),
   };
 }
 

@@ -9,6 +9,7 @@ const R = '/srv/ship';
 
 t.test('the ship\'s own processes are known by their command line; an admiral\'s shell is not', async (t) => {
   t.ok(isShipProcess(['/srv/ship/bin/starphleet', 'ship', 'supervise', '--root', R], '/srv/ship/bin/starphleet', 'starphleet', [R]));
+  t.ok(isShipProcess([`${R}/assets/h/lib/libexec/starphleet-supervise`, '--secrets-stdin', `${R}/logs/c1.log`], `${R}/assets/h/lib/libexec/starphleet-supervise`, 'starphleet-supe', [R]), 'a supervisor');
   t.ok(isShipProcess(['nginx: master process nginx', '-p', `${R}/nginx`], '/usr/sbin/nginx', 'nginx', [R]));
   t.ok(isShipProcess(['lxc-execute', '-P', `${R}/containers`, '-n', 'c1'], '/usr/bin/lxc-execute', 'lxc-execute', [R]));
   t.ok(isShipProcess(['git', `--git-dir=${R}/repos/x.git`, 'fetch'], '/usr/bin/git', 'git', [R]));
