@@ -36,6 +36,8 @@ import { parseSubnet, type Subnet } from '../container/network.js';
 import { Expiring, LOGIN_CODE_MS, serveDashboard } from '../dashboard/server.js';
 import { parseGitUrl } from '../git/resolve.js';
 import { removeOrphanLogs } from '../logs/container-logs.js';
+import { TrimSchedule, trimMemory } from '../core/memory-trim.js';
+import type { VersionState } from './version-states.js';
 import { logsStream } from '../logs/control.js';
 import { LogFollower } from '../logs/follow.js';
 import { LogHub } from '../logs/hub.js';
@@ -61,9 +63,12 @@ import { statusOf, type HealthSeen, type ShipStatus } from './status.js';
 
 /** Where container trees sit: containers run as the ship range's uids and must pass through. */
 const TRAVERSED = 0o711;
+// A version in these states is being built, started or checked: the agent is busy (memory-trim.ts).
+const IN_FLIGHT = new Set<VersionState>(['queued', 'building', 'starting', 'checking']);
 
 export class Agent implements Ship {
   readonly paths: ShipPaths;
+  private readonly trimSchedule = new TrimSchedule();
   readonly subnet: Subnet;
   readonly secrets: ShipSecrets;
   readonly hub: LogHub;
@@ -347,6 +352,8 @@ export class Agent implements Ship {
       this.services.sweepGone(this.hq.scannedOnce);
     });
     this.services.kickAll();
+    const inFlight = Object.values(this.shipState.containers).some((c) => IN_FLIGHT.has(c.state));
+    if (this.trimSchedule.due(inFlight, Date.now())) void trimMemory().catch(() => undefined);
     void this.watchNginx().catch((err: Error) => this.log('agent', null, `nginx: ${err.message}`));
     this.save();
     return hq;

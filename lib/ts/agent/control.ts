@@ -2,6 +2,7 @@
 // once: it kicks the HQ and every pipeline and waits for none of them,
 // unless asked to (`"wait": SECONDS`, bounded), and then only for the polls
 // (HQ read, orders, fetch), never for a build.
+import { readFileSync } from 'node:fs';
 import { newestBuildLog } from '../logs/build-log.js';
 import { logsRequest } from '../logs/control.js';
 import type { ControlRequest, ControlResponse } from '../phleet/transport.js';
@@ -50,7 +51,10 @@ export class Controller {
         const bun = (globalThis as { Bun?: { gc(full: boolean): void } }).Bun;
         if (req.gc === true) bun?.gc(true);
         const mem = process.memoryUsage();
-        return { ok: true, ringLines: agent.hub.ringLines, emitted: agent.hub.emitted, rings: agent.hub.ringSizes(), rssBytes: mem.rss, heapUsedBytes: mem.heapUsed, nginxApply: agent.lastNginxApply() };
+        return {
+          ok: true, ringLines: agent.hub.ringLines, ringBytes: agent.hub.ringBytes(), emitted: agent.hub.emitted, rings: agent.hub.ringSizes(),
+          rssBytes: mem.rss, heapUsedBytes: mem.heapUsed, ...await memoryDetail(req.types === true), nginxApply: agent.lastNginxApply(),
+        };
       }
       case 'nudge':
         return this.nudge(req);
@@ -138,4 +142,29 @@ export class Controller {
     }
     return { ok: true, waited: true, done };
   }
+}
+
+/** Resident memory split into anonymous and file-backed, and (bun, when asked) the heap's commonest object types. */
+async function memoryDetail(types: boolean): Promise<Record<string, unknown>> {
+  const out: Record<string, unknown> = {};
+  try {
+    const status = readFileSync('/proc/self/status', 'utf8');
+    for (const [key, name] of [['RssAnon', 'rssAnonBytes'], ['RssFile', 'rssFileBytes']] as const) {
+      const m = new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(status);
+      if (m) out[name] = Number(m[1]) * 1024;
+    }
+  } catch { /* not Linux */ }
+  out.usage = process.memoryUsage();
+  if (types && (globalThis as { Bun?: unknown }).Bun) {
+    const jsc = await import('bun:jsc' as string) as {
+      heapStats(): { heapSize: number; extraMemorySize: number; objectCount: number; objectTypeCounts: Record<string, number> };
+      memoryUsage(): Record<string, number>;
+    };
+    const stats = jsc.heapStats();
+    out.heap = {
+      heapSize: stats.heapSize, extraMemorySize: stats.extraMemorySize, objectCount: stats.objectCount, allocator: jsc.memoryUsage(),
+      types: Object.entries(stats.objectTypeCounts).sort((a, b) => b[1] - a[1]).slice(0, 25),
+    };
+  }
+  return out;
 }

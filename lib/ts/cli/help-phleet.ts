@@ -63,8 +63,8 @@ Prints the ship's log stream: app output (stdout and stderr of every
 container), builds, healthcheck results and agent events, as
   TIME SERVICE CONTAINER [PROCESS] SOURCE[/stderr]: LINE
 (PROCESS: web.1, worker.2, release) for one service (every version of it, labelled by container) or the whole
-ship. The agent keeps the last STARPHLEET_LOG_LINES (10 000) lines per
-service in memory. --follow keeps printing new lines (through rollovers)
+ship. The agent keeps the last STARPHLEET_LOG_LINES (10 000) lines, at most
+STARPHLEET_LOG_RING_BYTES (512 KiB), per service in memory. --follow keeps printing new lines (through rollovers)
 until interrupted; --lines N (default 100, 10 with --follow) the tail to
 start with; --since 5m, 2h, 1d only newer lines; --grep a JavaScript
 regular expression; --json one JSON record per line (docs/logs.md).

@@ -8,7 +8,7 @@ import { connect, type Socket } from 'node:net';
 import { hostname } from 'node:os';
 import { dirname } from 'node:path';
 import type { Writable } from 'node:stream';
-import { gapRecord, matches, Ring, type LogFilter, type LogRecord } from './ring.js';
+import { gapRecord, matches, recordWeight, Ring, type LogFilter, type LogRecord } from './ring.js';
 
 /** Bytes a reader or the sink may have queued before lines are dropped. */
 export const QUEUE_LIMIT_BYTES = 8 * 1024 * 1024;
@@ -146,12 +146,18 @@ export interface LogHubOptions {
   ship?: string;
   ringLines?: number;       // per service; STARPHLEET_LOG_LINES, default 10 000
   shipRingLines?: number;   // ship-wide; default the per-service size
+  ringBytes?: number;       // per service; STARPHLEET_LOG_RING_BYTES, default 512 KiB
+  shipRingBytes?: number;   // ship-wide; default 4 MiB
   sink?: LogSink | null;
 }
+
+export const DEFAULT_RING_BYTES = 512 * 1024;
+export const DEFAULT_SHIP_RING_BYTES = 4 * 1024 * 1024;
 
 export class LogHub {
   readonly ship: string;
   readonly ringLines: number;
+  private readonly ringBudget: { maxBytes: number; weigh: (r: LogRecord) => number };
   private readonly rings = new Map<string, Ring<LogRecord>>();
   private readonly all: Ring<LogRecord>;
   private readonly readers = new Set<Reader>();
@@ -162,7 +168,8 @@ export class LogHub {
   constructor(opts: LogHubOptions = {}) {
     this.ship = opts.ship ?? hostname();
     this.ringLines = opts.ringLines ?? 10_000;
-    this.all = new Ring<LogRecord>(opts.shipRingLines ?? this.ringLines);
+    this.ringBudget = { maxBytes: opts.ringBytes ?? DEFAULT_RING_BYTES, weigh: recordWeight };
+    this.all = new Ring<LogRecord>(opts.shipRingLines ?? this.ringLines, { maxBytes: opts.shipRingBytes ?? DEFAULT_SHIP_RING_BYTES, weigh: recordWeight });
     this.sink = opts.sink ?? null;
   }
 
@@ -172,7 +179,7 @@ export class LogHub {
     const key = r.service ?? '';
     let ring = this.rings.get(key);
     if (!ring) {
-      ring = new Ring<LogRecord>(this.ringLines);
+      ring = new Ring<LogRecord>(this.ringLines, this.ringBudget);
       this.rings.set(key, ring);
     }
     ring.push(r);
@@ -198,6 +205,13 @@ export class LogHub {
     const services: Record<string, number> = {};
     for (const [k, ring] of this.rings) services[k || '-'] = ring.size;
     return { ship: this.all.size, services };
+  }
+
+  /** What the rings weigh (recordWeight), ship-wide and all service rings together. */
+  ringBytes(): { ship: number; services: number } {
+    let services = 0;
+    for (const ring of this.rings.values()) services += ring.weight;
+    return { ship: this.all.weight, services };
   }
 
   forget(service: string): void {

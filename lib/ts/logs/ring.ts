@@ -23,26 +23,42 @@ export interface LogRecord {
 /** Lines longer than this many bytes are split into several records. */
 export const MAX_LINE_BYTES = 16 * 1024;
 
-/** A fixed-size ring: push is O(1), the oldest record falls out. */
+/**
+ * A bounded ring: push is O(1), the oldest items fall out when it holds
+ * `capacity` items or, with a byte budget, when their weight passes it
+ * (the newest item always stays). Slots are made as items come, so an empty
+ * ring costs nothing.
+ */
 export class Ring<T> {
-  private items: (T | undefined)[];
+  private items: (T | undefined)[] = [];
+  private weights: number[] = [];
   private start = 0;
   private count = 0;
+  private bytes = 0;
 
-  constructor(readonly capacity: number) {
+  constructor(readonly capacity: number, private readonly budget?: { maxBytes: number; weigh: (item: T) => number }) {
     if (!Number.isInteger(capacity) || capacity < 1) throw new Error(`ring size must be a positive whole number, got ${capacity}`);
-    this.items = new Array<T | undefined>(capacity);
+    if (budget && !(budget.maxBytes > 0)) throw new Error(`ring byte budget must be positive, got ${budget.maxBytes}`);
   }
 
   get size(): number {
     return this.count;
   }
 
+  /** The weight of what it holds (0 without a byte budget). */
+  get weight(): number {
+    return this.bytes;
+  }
+
   push(item: T): void {
+    if (this.count === this.capacity) this.dropOldest();
+    const w = this.budget ? this.budget.weigh(item) : 0;
     const at = (this.start + this.count) % this.capacity;
     this.items[at] = item;
-    if (this.count < this.capacity) this.count += 1;
-    else this.start = (this.start + 1) % this.capacity;
+    this.weights[at] = w;
+    this.count += 1;
+    this.bytes += w;
+    if (this.budget) while (this.count > 1 && this.bytes > this.budget.maxBytes) this.dropOldest();
   }
 
   /** Oldest first. */
@@ -51,12 +67,24 @@ export class Ring<T> {
     for (let i = 0; i < this.count; i++) out.push(this.items[(this.start + i) % this.capacity] as T);
     return out;
   }
+
+  private dropOldest(): void {
+    this.items[this.start] = undefined;
+    this.bytes -= this.weights[this.start] ?? 0;
+    this.start = (this.start + 1) % this.capacity;
+    this.count -= 1;
+  }
+}
+
+/** What a record weighs in a ring: its line (JS strings hold up to 2 bytes a character) and about 96 bytes of fields. */
+export function recordWeight(r: LogRecord): number {
+  return r.line.length * 2 + 96;
 }
 
 /**
  * Bytes → one printable line: valid UTF-8 is kept, tab is kept, other
- * control characters and bytes that are not UTF-8 become \xNN, and a
- * backslash that would read as such an escape is doubled only there (\\x).
+ * control characters and bytes that are not UTF-8 become \xNN. The
+ * supervisor (lib/c/supervise.c) writes container lines the same way.
  */
 export function escapeLine(buf: Buffer): string {
   const text = buf.toString('utf8');

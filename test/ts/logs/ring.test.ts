@@ -1,7 +1,7 @@
 import t from 'tap';
 import { Writable } from 'node:stream';
 import {
-  compileGrep, escapeLine, formatRecord, LineSplitter, matches, parseDuration, Ring, type LogRecord,
+  compileGrep, escapeLine, formatRecord, LineSplitter, matches, parseDuration, recordWeight, Ring, type LogRecord,
 } from '../../../lib/ts/logs/ring.js';
 import { LogHub, streamReader } from '../../../lib/ts/logs/hub.js';
 import { formatSupervisorLine, linesLost, parseSupervisorLine } from '../../../lib/ts/container/supervisor-line.js';
@@ -19,6 +19,34 @@ t.test('ring keeps the newest N in order', async (t) => {
   t.equal(r.size, 3);
   t.same(r.toArray(), [5, 6, 7]);
   t.throws(() => new Ring(0));
+});
+
+t.test('a ring with a byte budget drops the oldest past it, keeps the newest even when it alone is over', async (t) => {
+  const r = new Ring<string>(100, { maxBytes: 10, weigh: (x) => x.length });
+  for (const x of ['aaaa', 'bbbb', 'cc']) r.push(x);
+  t.same(r.toArray(), ['aaaa', 'bbbb', 'cc']);
+  t.equal(r.weight, 10);
+  r.push('d');
+  t.same(r.toArray(), ['bbbb', 'cc', 'd'], 'the oldest went to stay within 10');
+  t.equal(r.weight, 7);
+  r.push('x'.repeat(50));
+  t.same(r.toArray(), ['x'.repeat(50)], 'one item over the budget is kept alone');
+  const lines = new Ring<string>(2, { maxBytes: 1000, weigh: (x) => x.length });
+  for (const x of ['a', 'b', 'c']) lines.push(x);
+  t.same(lines.toArray(), ['b', 'c'], 'the line count still bounds it');
+  t.equal(lines.weight, 2);
+  t.throws(() => new Ring(3, { maxBytes: 0, weigh: () => 1 }));
+});
+
+t.test('a hub\'s rings hold at most their byte budget under a flood of long lines', async (t) => {
+  const hub = new LogHub({ ship: 's', ringLines: 10_000, ringBytes: 64 * 1024, shipRingBytes: 256 * 1024, sink: null });
+  for (let i = 0; i < 5000; i++) hub.emit(rec(`/s${i % 5}`, `${i} ${'y'.repeat(1000)}`));
+  const sizes = hub.ringSizes();
+  const bytes = hub.ringBytes();
+  t.ok(bytes.services <= 5 * 64 * 1024, `service rings ${bytes.services} bytes`);
+  t.ok(bytes.ship <= 256 * 1024, `ship ring ${bytes.ship} bytes`);
+  t.equal(sizes.services['/s0'], Math.floor(64 * 1024 / recordWeight(rec('/s0', `4995 ${'y'.repeat(1000)}`))), 'as many lines as fit');
+  t.match(hub.tail({ service: '/s4' }, 1)[0].line, /^4999 /, 'the newest is kept');
 });
 
 t.test('line splitter: newlines, CRLF, partial lines, 16 KiB pieces', async (t) => {

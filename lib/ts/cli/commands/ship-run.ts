@@ -3,7 +3,7 @@ import { Agent } from '../../agent/agent.js';
 import { reachAssetsThrough } from '../../core/assets.js';
 import { openReachableRoot } from '../../core/reachable-root.js';
 import { resolveShipConfig, UsageError } from '../../core/config.js';
-import { LogHub, LogSink } from '../../logs/hub.js';
+import { DEFAULT_RING_BYTES, LogHub, LogSink } from '../../logs/hub.js';
 import type { Logger } from '../../core/log.js';
 import type { CommandInput } from '../command.js';
 
@@ -44,12 +44,17 @@ export async function shipRun({ flags }: CommandInput): Promise<number> {
 /**
  * The log stream's settings: STARPHLEET_LOG_SINK (stdout, none, file:/PATH,
  * unix:/PATH; default stdout), STARPHLEET_LOG_LINES (ring per service,
- * default 10 000), STARPHLEET_SHIP_NAME (default the host name).
+ * default 10 000), STARPHLEET_LOG_RING_BYTES (the same ring's byte budget,
+ * default 512 KiB), STARPHLEET_SHIP_NAME (default the host name).
  */
 export function logHubFromEnv(env: NodeJS.ProcessEnv): LogHub {
   const linesText = env.STARPHLEET_LOG_LINES || '10000';
   if (!/^\d+$/.test(linesText) || Number(linesText) < 10 || Number(linesText) > 10_000_000) {
     throw new UsageError(`STARPHLEET_LOG_LINES must be a whole number from 10 to 10000000, got '${linesText}'`);
+  }
+  const bytesText = env.STARPHLEET_LOG_RING_BYTES || String(DEFAULT_RING_BYTES);
+  if (!/^\d+$/.test(bytesText) || Number(bytesText) < 4096 || Number(bytesText) > 1024 ** 3) {
+    throw new UsageError(`STARPHLEET_LOG_RING_BYTES must be a whole number from 4096 to 1073741824, got '${bytesText}'`);
   }
   let sink: LogSink;
   try {
@@ -57,5 +62,5 @@ export function logHubFromEnv(env: NodeJS.ProcessEnv): LogHub {
   } catch (err) {
     throw new UsageError((err as Error).message);
   }
-  return new LogHub({ ship: env.STARPHLEET_SHIP_NAME || undefined, ringLines: Number(linesText), sink });
+  return new LogHub({ ship: env.STARPHLEET_SHIP_NAME || undefined, ringLines: Number(linesText), ringBytes: Number(bytesText), sink });
 }
