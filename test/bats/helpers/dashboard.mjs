@@ -48,13 +48,15 @@ try {
   found.filtered = visible.length;
   await page.fill('#filter', '');
   found.unfiltered = await page.locator('#log div:not([hidden])').count();
-  // The charts: a few more requests, then the next 10 s point must carry them.
+  // The charts: a few more requests, then a later 10 s point must carry them. Waiting for all
+  // 20 (not any request) matters: the chart spans an hour in 300 px, so two points of equal
+  // rate ten seconds apart draw a line of one pixel; the burst makes a tall one.
   for (let i = 0; i < 20; i++) await fetch(`${sayUrl}?m=chart-${i}`);
   const card = page.locator(`.svc-metrics[data-path="${service}"]`);
   await page.waitForFunction((path) => {
     const el = document.querySelector(`.svc-metrics[data-path="${path}"]`);
-    return el && Number(el.dataset.requests) > 0 && Number(el.dataset.marks) > 0;
-  }, service, { timeout: 30_000 });
+    return el && Number(el.dataset.requests) >= 20 && Number(el.dataset.marks) > 0;
+  }, service, { timeout: 40_000 });
   found.chartPoints = Number(await card.getAttribute('data-points'));
   found.chartRequests = Number(await card.getAttribute('data-requests'));
   found.charts = await card.locator('.chart canvas').count();
