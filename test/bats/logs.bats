@@ -14,7 +14,9 @@ setup_file() {
   sp_orders log 3000 logger "export STARPHLEET_DRAINSTOP_WAIT=4"
   sp_orders other 3000 logger
   sp_commit hq "two loggers" >/dev/null
-  STARPHLEET_LOG_LINES=5000 sp_start_ship
+  # The line bound governs here (5000 flood lines weigh under 1 MiB); the
+  # byte budget's own bound is tested in test/ts/logs/ring.test.ts.
+  STARPHLEET_LOG_LINES=5000 STARPHLEET_LOG_RING_BYTES=2097152 sp_start_ship
   sp_wait_body /log "logger v1" 120 >/dev/null
   sp_wait_body /other "logger v1" 120 >/dev/null
 }
@@ -162,6 +164,7 @@ wait_logged() {
     if (a2.emitted - b.emitted < 60001) throw new Error("not all flood lines went through: " + (a2.emitted - b.emitted));
     if (a1.rings.services["/log"] !== 5000 || a2.rings.services["/log"] !== 5000) throw new Error("service ring over its bound");
     if (a2.rings.ship > 5000) throw new Error("ship ring holds " + a2.rings.ship);
+    if (!(a2.ringBytes.ship > 0) || a2.ringBytes.ship > 4 * 1048576) throw new Error("ship ring weighs " + a2.ringBytes.ship);
     if (a2.rssBytes - a1.rssBytes > 32 * 1048576) throw new Error("agent RSS kept growing: +" + mib(a2.rssBytes - a1.rssBytes) + " MiB on the second flood");
   ' "$before" "$after1" "$after2" >&3
   run sp logs /log --lines 100000
