@@ -226,9 +226,10 @@ teardown_file() {
   [ "$status" -eq 0 ]
   sleep 1
   load_finish "$SP_TMP/stop-crash"
-  # The requests that came while it was down waited in the hold (not a 502).
+  # load_finish counted no failure: the requests that came while it was down
+  # waited (in the hold, or in the kernel's connect retry when the restart is
+  # quicker than that; private-root.bats pins the hold itself).
   grep -q "exited with status" "$SP_TMP/agent.log"
-  grep -q "requests wait in the hold until api-" "$SP_TMP/agent.log"
   # A restart is not a rebuild.
   [ "$(grep -c "Building api-" "$SP_TMP/agent.log")" -eq "$builds" ]
 }
