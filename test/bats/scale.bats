@@ -60,3 +60,10 @@ every_answers() {
   # Nothing was built again.
   [ "$(grep -c "Building " "$SP_TMP/agent.log" || true)" = "$builds" ]
 }
+
+@test "the agent replaced itself (same pid) with one whose JIT is off" {
+  pid=$(cat "$SP_TMP/agent.pid")
+  tr '\0' '\n' <"/proc/$pid/environ" | grep -qx 'BUN_JSC_useJIT=0'
+  # execve kept the pid the shell started, and the command line it was given.
+  tr '\0' ' ' <"/proc/$pid/cmdline" | grep -q 'ship run --root '
+}

@@ -6,10 +6,13 @@ import { resolveShipConfig, UsageError } from '../../core/config.js';
 import { DEFAULT_RING_BYTES, LogHub, LogSink } from '../../logs/hub.js';
 import type { Logger } from '../../core/log.js';
 import type { CommandInput } from '../command.js';
+import { reexecWithJitOff } from '../../core/runtime-reexec.js';
+import { self } from '../../core/self.js';
 
 export async function shipRun({ flags }: CommandInput): Promise<number> {
   const config = resolveShipConfig(flags, process.env);
   if (process.getuid?.() !== 0) throw new Error('ship run needs root (LXC containers, the bridge and nginx)');
+  reexecWithJitOff(self(), process.argv.slice(2));
   const hub = logHubFromEnv(process.env);
   const logger: Logger = (source, service, line) => hub.emit({ time: new Date().toISOString(), ship: hub.ship, service, container: null, source, line });
   const reachable = await openReachableRoot(config.root);
