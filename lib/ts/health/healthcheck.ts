@@ -79,23 +79,38 @@ export class Persisting {
   }
 }
 
-/** Resolves when the URL answers healthy; rejects with the last outcome otherwise. */
+/**
+ * Resolves when the URL answers healthy; rejects with the last outcome otherwise.
+ * The misplaced-listener lookup runs beside the probes, never between two of
+ * them: it inspects the container (about a second), and an app that is merely
+ * still starting must go live on the first probe that finds it listening.
+ */
 export async function waitHealthy(url: string, opts: GateOptions): Promise<void> {
   const deadline = Date.now() + opts.timeoutSeconds * 1000;
   let last: CheckResult = { ok: false, error: 'not checked yet' };
   const misplaced = new Persisting();
+  const heldMs = (opts.misplacedSeconds ?? 6) * 1000;
+  let refusedSince: number | null = null;
   let askedAt = 0;
+  let lookup: Promise<void> | null = null;
+  let held: string | null = null;
   for (;;) {
     last = await probe(url, Math.min(5000, Math.max(500, deadline - Date.now())), opts.rule ?? '200');
     if (last.ok) return;
     const aborted = opts.abort?.();
     if (aborted) throw new Error(`${aborted}; last check: ${describeCheck(url, last)}`);
-    if (opts.misplaced && last.error === 'ECONNREFUSED' && Date.now() - askedAt >= 2000) {
-      askedAt = Date.now();
-      const held = misplaced.see(await opts.misplaced().catch(() => null), askedAt, (opts.misplacedSeconds ?? 6) * 1000);
-      if (held) throw new Error(`healthcheck refused: ${held} (${describeCheck(url, last)})`);
+    const now = Date.now();
+    refusedSince = last.error === 'ECONNREFUSED' ? (refusedSince ?? now) : null;
+    if (held !== null && refusedSince !== null) throw new Error(`healthcheck refused: ${held} (${describeCheck(url, last)})`);
+    const ask = opts.misplaced;
+    if (ask && refusedSince !== null && now - refusedSince >= 1000 && lookup === null && now - askedAt >= 2000) {
+      askedAt = now;
+      lookup = ask().catch(() => null).then((value) => {
+        held = misplaced.see(value, now, heldMs);
+        lookup = null;
+      });
     }
-    if (Date.now() >= deadline) {
+    if (now >= deadline) {
       throw new Error(`healthcheck failed after ${opts.timeoutSeconds} s: ${describeCheck(url, last)}`);
     }
     await new Promise((r) => setTimeout(r, opts.intervalMs ?? 100));

@@ -41,3 +41,22 @@ t.test('the same misplaced-listener answer held long enough ends the gate early'
   }), /healthcheck refused: the app listens on port 8080, not on PORT=3000/);
   t.ok(Date.now() - started < 10000, `failed after ${Date.now() - started} ms`);
 });
+
+t.test('a slow misplaced-listener lookup never delays the probe that finds the app', async (t) => {
+  // The port refuses for 1.5 s (the app is starting), then answers; the lookup takes 3 s.
+  const probeServer: Server = createServer(() => undefined);
+  await new Promise<void>((r) => probeServer.listen(0, '127.0.0.1', r));
+  const port = (probeServer.address() as AddressInfo).port;
+  await new Promise<void>((r) => probeServer.close(() => r()));
+  const app: Server = createServer((_req, res) => res.end('ok'));
+  setTimeout(() => app.listen(port, '127.0.0.1'), 1500);
+  let lookups = 0;
+  const started = Date.now();
+  await waitHealthy(`http://127.0.0.1:${port}/`, {
+    timeoutSeconds: 10, misplaced: () => { lookups += 1; return new Promise((r) => setTimeout(() => r('on 127.0.0.1'), 3000)); },
+  });
+  const took = Date.now() - started;
+  await new Promise<void>((r) => app.close(() => r()));
+  t.equal(lookups, 1, 'one lookup began once refusals had lasted a second');
+  t.ok(took < 2500, `live ${took} ms after the gate opened (the app listened at 1500 ms)`);
+});
