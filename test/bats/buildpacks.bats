@@ -249,6 +249,22 @@ need_root() {
   [[ "$output" == *"-----> Installing dependencies (npm ci)"* ]]
 }
 
+@test "nodejs: a package with no dependencies and no install scripts skips npm; one with a postinstall script still runs it" {
+  mkdir -p "$T/build_none" "$T/build_hook"
+  printf '{ "name": "none", "version": "1.0.0", "scripts": { "start": "node -e 1" } }\n' >"$T/build_none/package.json"
+  run "$PACKS/nodejs/bin/compile" "$T/build_none" "$T/cache-none" "$T/env-empty"
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"-----> No dependencies to install"* ]]
+  [[ "$output" != *"npm install"* ]]
+  printf '{ "name": "hook", "version": "1.0.0", "scripts": { "postinstall": "echo ran >postinstall.txt" } }\n' >"$T/build_hook/package.json"
+  run "$PACKS/nodejs/bin/compile" "$T/build_hook" "$T/cache-hook" "$T/env-empty"
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"-----> Installing dependencies (npm install)"* ]]
+  [ "$(cat "$T/build_hook/postinstall.txt")" = "ran" ]
+}
+
 @test "nodejs: devDependencies for the build, pruned after; heroku-postbuild wins over build" {
   build="$T/build_dev"
   mkdir -p "$build"
