@@ -52,6 +52,7 @@ export class ServicePipeline {
   private fetchRetry: { key: string; retry: RetryState } | undefined;
   private running: Promise<void> | null = null;
   private again = false;
+  private changedMore = false; // this run entered a step that writes beyond this service's record
   private retired = false;
   private readonly pollWaiters: Array<() => void> = [];
   private lastFailure: string | null = null;
@@ -94,6 +95,10 @@ export class ServicePipeline {
   private async loop(): Promise<void> {
     do {
       this.again = false;
+      // An idle pulse (fetch: the same commit) changes nothing: the state file,
+      // every service's, is written only when this run changed something.
+      const before = JSON.stringify(this.record);
+      this.changedMore = false;
       try {
         await this.runOnce();
         this.lastFailure = null;
@@ -105,7 +110,7 @@ export class ServicePipeline {
         this.record.lastError = msg;
       } finally {
         this.step = null;
-        this.steps.save();
+        if (this.changedMore || JSON.stringify(this.record) !== before) this.steps.save();
       }
     } while (this.again && !this.retired);
     this.releasePolled();
@@ -113,6 +118,7 @@ export class ServicePipeline {
 
   private enter(name: StepName): void {
     this.step = { name, since: Date.now() };
+    if (name !== 'fetch') this.changedMore = true; // orders and deploys write beyond this record
     if (name === 'deploy') this.releasePolled();
   }
 
