@@ -30,7 +30,8 @@ t.test('the bare mount path: GET and HEAD are redirected (308, query kept); othe
   const bare = block(c, '= /docs');
   t.match(bare, /if \(\$request_method ~ \^\(GET\|HEAD\)\$\) \{\s*return 308 \/docs\/\$is_args\$args;/);
   t.match(bare, /set \$starphleet_bare "1";/);
-  t.match(bare, /proxy_set_header X-Starphleet-Bare-Prefix \$starphleet_bare;/);
+  t.match(c, /^  proxy_set_header X-Starphleet-Bare-Prefix \$starphleet_bare;$/m, 'sent from the http block, inherited');
+  t.notMatch(bare, /proxy_set_header/, 'no header of its own: it would inherit none');
   t.match(block(c, '/docs/'), /set \$starphleet_bare "";/);
   t.notMatch(block(c, '/docs/'), /return 308/);
   t.match(block(c, '/'), /set \$starphleet_bare "";/);
@@ -63,7 +64,7 @@ t.test('STRIP_PREFIX=false: the full path, no redirect, no rewriting, no X-Forwa
     t.notMatch(b, 'return 308');
     t.match(b, 'proxy_redirect off;');
     t.notMatch(b, 'proxy_cookie_path');
-    t.match(b, 'proxy_set_header X-Forwarded-Prefix "";');
+    t.match(b, 'set $starphleet_prefix "";', 'no X-Forwarded-Prefix (an empty header is not sent)');
   }
 });
 

@@ -115,7 +115,7 @@ t.test('one root service: URI passed unchanged', async (t) => {
   t.match(root, new RegExp(`proxy_pass http://${up};`), 'no URI part: request URI unchanged');
   t.notMatch(root, /return 404/, 'root service replaces the 404');
   t.equal(count(publicPart(c), 'location / {'), 1, 'exactly one location / in the public server');
-  t.match(root, /proxy_set_header X-Forwarded-Prefix "";/, 'empty prefix for /');
+  t.match(root, /set \$starphleet_prefix "";/, 'empty prefix for /');
   t.match(root, /add_header X-Starphleet-Service "\/" always;/);
   t.match(root, /add_header X-Starphleet-Container \$starphleet_container always;/, 'the container the balancer picked');
   t.notOk(location(c, '= /'), 'no exact location for /');
@@ -132,16 +132,20 @@ t.test('a prefixed service: exact and prefix locations, both stripping', async (
   t.notOk(location(c, '/api'), 'no bare prefix location /api');
   for (const [name, block] of [['exact', exact], ['prefix', prefix]] as const) {
     t.match(block, new RegExp(`proxy_pass http://${up}/;`), `${name}: URI part "/" strips the prefix`);
-    t.match(block, /proxy_set_header X-Forwarded-Prefix "\/api";/, `${name}: X-Forwarded-Prefix`);
+    t.match(block, /set \$starphleet_prefix "\/api";/, `${name}: X-Forwarded-Prefix`);
     t.match(block, /add_header X-Starphleet-Service "\/api" always;/, `${name}: service header, always`);
     t.match(block, /add_header X-Starphleet-Container \$starphleet_container always;/, `${name}: container header, always`);
-    t.match(block, /proxy_set_header Host \$starphleet_host;/, `${name}: Host passed through`);
-    t.match(block, /proxy_set_header Upgrade \$http_upgrade;/, `${name}: websocket upgrade`);
-    t.match(block, /proxy_set_header Connection \$connection_upgrade;/, `${name}: Connection from the map`);
-    t.match(block, /proxy_set_header X-Forwarded-For \$proxy_add_x_forwarded_for;/);
-    t.match(block, /proxy_set_header X-Forwarded-Proto \$scheme;/);
-    t.match(block, /proxy_set_header X-Forwarded-Host \$host;/);
+    t.notMatch(block, /proxy_set_header/, `${name}: none of its own, so it inherits the http block's`);
   }
+  // The http block's headers, inherited by every service location.
+  const http = c.slice(c.indexOf('http {'), c.indexOf('  server {'));
+  t.match(http, /^  proxy_set_header Host \$starphleet_host;$/m, 'Host passed through');
+  t.match(http, /^  proxy_set_header Upgrade \$http_upgrade;$/m, 'websocket upgrade');
+  t.match(http, /^  proxy_set_header Connection \$connection_upgrade;$/m, 'Connection from the map');
+  t.match(http, /^  proxy_set_header X-Forwarded-For \$proxy_add_x_forwarded_for;$/m);
+  t.match(http, /^  proxy_set_header X-Forwarded-Proto \$scheme;$/m);
+  t.match(http, /^  proxy_set_header X-Forwarded-Host \$host;$/m);
+  t.match(http, /^  proxy_set_header X-Forwarded-Prefix \$starphleet_prefix;$/m);
   const catchAll = location(c, '/');
   t.match(catchAll, /return 404/, 'unmatched paths 404 when nothing is at /');
   t.equal(count(c, 'add_header'), 4, 'headers only in the service locations');
