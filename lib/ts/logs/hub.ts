@@ -8,7 +8,7 @@ import { connect, type Socket } from 'node:net';
 import { hostname } from 'node:os';
 import { dirname } from 'node:path';
 import type { Writable } from 'node:stream';
-import { gapRecord, matches, recordWeight, Ring, type LogFilter, type LogRecord } from './ring.js';
+import { gapRecord, matches, recordWeight, Ring, shedHeaviest, type LogFilter, type LogRecord } from './ring.js';
 
 /** Bytes a reader or the sink may have queued before lines are dropped. */
 export const QUEUE_LIMIT_BYTES = 8 * 1024 * 1024;
@@ -148,11 +148,13 @@ export interface LogHubOptions {
   shipRingLines?: number;   // ship-wide; default the per-service size
   ringBytes?: number;       // per service; STARPHLEET_LOG_RING_BYTES, default 512 KiB
   shipRingBytes?: number;   // ship-wide; default 4 MiB
+  servicesRingBytes?: number; // every service's ring together; STARPHLEET_LOG_RINGS_BYTES, default 16 MiB
   sink?: LogSink | null;
 }
 
 export const DEFAULT_RING_BYTES = 512 * 1024;
 export const DEFAULT_SHIP_RING_BYTES = 4 * 1024 * 1024;
+export const DEFAULT_SERVICES_RING_BYTES = 16 * 1024 * 1024;
 
 export class LogHub {
   readonly ship: string;
@@ -160,6 +162,8 @@ export class LogHub {
   private readonly ringBudget: { maxBytes: number; weigh: (r: LogRecord) => number };
   private readonly rings = new Map<string, Ring<LogRecord>>();
   private readonly all: Ring<LogRecord>;
+  private readonly servicesBudget: number;
+  private servicesWeight = 0; // an upper estimate between checks: every push adds, shedding recounts
   private readonly readers = new Set<Reader>();
   readonly sink: LogSink | null;
   /** Records ever emitted (for benches and tests). */
@@ -170,6 +174,7 @@ export class LogHub {
     this.ringLines = opts.ringLines ?? 10_000;
     this.ringBudget = { maxBytes: opts.ringBytes ?? DEFAULT_RING_BYTES, weigh: recordWeight };
     this.all = new Ring<LogRecord>(opts.shipRingLines ?? this.ringLines, { maxBytes: opts.shipRingBytes ?? DEFAULT_SHIP_RING_BYTES, weigh: recordWeight });
+    this.servicesBudget = opts.servicesRingBytes ?? DEFAULT_SERVICES_RING_BYTES;
     this.sink = opts.sink ?? null;
   }
 
@@ -183,6 +188,13 @@ export class LogHub {
       this.rings.set(key, ring);
     }
     ring.push(r);
+    // Rings shed on their own too, so the sum is recounted only once the
+    // estimate passes the budget: cheap for the many lines below it.
+    this.servicesWeight += recordWeight(r);
+    if (this.servicesWeight > this.servicesBudget) {
+      shedHeaviest(this.rings.values(), this.servicesBudget);
+      this.servicesWeight = this.ringBytes().services;
+    }
     this.all.push(r);
     if (opts.sink !== false) this.sink?.write(r);
     for (const reader of this.readers) {

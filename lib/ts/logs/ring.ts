@@ -68,12 +68,51 @@ export class Ring<T> {
     return out;
   }
 
+  /** Drop the oldest item (never the last one); returns its weight, 0 when nothing was dropped. */
+  shed(): number {
+    if (this.count <= 1) return 0;
+    const w = this.weights[this.start] ?? 0;
+    this.dropOldest();
+    return w;
+  }
+
   private dropOldest(): void {
     this.items[this.start] = undefined;
     this.bytes -= this.weights[this.start] ?? 0;
     this.start = (this.start + 1) % this.capacity;
     this.count -= 1;
   }
+}
+
+/**
+ * One byte budget over many rings (every service's): when they weigh more
+ * together, the heaviest ring sheds its oldest items until they are an
+ * eighth under the budget, so a flood from one service shortens its own
+ * history first, and the search for the heaviest runs once per eighth of the
+ * budget written, not once per line.
+ */
+export function shedHeaviest<T>(rings: Iterable<Ring<T>>, maxBytes: number): number {
+  const list = [...rings];
+  let total = 0;
+  for (const r of list) total += r.weight;
+  if (total <= maxBytes) return 0;
+  const target = maxBytes - Math.floor(maxBytes / 8);
+  let shed = 0;
+  while (total > target) {
+    let heaviest: Ring<T> | null = null;
+    for (const r of list) if (r.size > 1 && (heaviest === null || r.weight > heaviest.weight)) heaviest = r;
+    if (heaviest === null) break; // one item each: nothing more to give
+    // The heaviest gives until it is no heavier than the next one (or the target is met).
+    let next = 0;
+    for (const r of list) if (r !== heaviest && r.weight > next) next = r.weight;
+    do {
+      const w = heaviest.shed();
+      if (w === 0 && heaviest.size <= 1) break;
+      total -= w;
+      shed += 1;
+    } while (total > target && heaviest.weight >= next && heaviest.size > 1);
+  }
+  return shed;
 }
 
 /** What a record weighs in a ring: its line (JS strings hold up to 2 bytes a character) and about 96 bytes of fields. */

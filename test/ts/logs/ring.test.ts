@@ -4,6 +4,7 @@ import {
   compileGrep, escapeLine, formatRecord, LineSplitter, matches, parseDuration, recordWeight, Ring, type LogRecord,
 } from '../../../lib/ts/logs/ring.js';
 import { LogHub, streamReader } from '../../../lib/ts/logs/hub.js';
+import { logHubFromEnv } from '../../../lib/ts/cli/commands/ship-run.js';
 import { formatSupervisorLine, linesLost, parseSupervisorLine } from '../../../lib/ts/container/supervisor-line.js';
 import { logQuery } from '../../../lib/ts/logs/control.js';
 import { inTimeOrder, logsRequestFrom } from '../../../lib/ts/cli/logs.js';
@@ -47,6 +48,25 @@ t.test('a hub\'s rings hold at most their byte budget under a flood of long line
   t.ok(bytes.ship <= 256 * 1024, `ship ring ${bytes.ship} bytes`);
   t.equal(sizes.services['/s0'], Math.floor(64 * 1024 / recordWeight(rec('/s0', `4995 ${'y'.repeat(1000)}`))), 'as many lines as fit');
   t.match(hub.tail({ service: '/s4' }, 1)[0].line, /^4999 /, 'the newest is kept');
+});
+
+t.test('all the service rings together stay within one budget: the noisiest service sheds its history first', async (t) => {
+  // 100 services, each ring allowed 512 KiB; all of them together 1 MiB.
+  const hub = new LogHub({ ship: 's', ringLines: 10_000, ringBytes: 512 * 1024, servicesRingBytes: 1024 * 1024, sink: null });
+  for (let i = 0; i < 100; i++) for (let k = 0; k < 3; k++) hub.emit(rec(`/quiet${i}`, `quiet ${i} ${k}`));
+  for (let i = 0; i < 20_000; i++) hub.emit(rec('/loud', `${i} ${'x'.repeat(200)}`));
+  const bytes = hub.ringBytes();
+  t.ok(bytes.services <= 1024 * 1024, `every service ring together: ${bytes.services} bytes`);
+  const sizes = hub.ringSizes();
+  t.equal(sizes.services['/quiet7'], 3, 'a quiet service keeps its lines');
+  t.ok(sizes.services['/loud'] < 20_000 && sizes.services['/loud'] > 1000, `the loud one keeps its newest ${sizes.services['/loud']}`);
+  t.match(hub.tail({ service: '/loud' }, 1)[0].line, /^19999 /);
+  // Many services, each over its share: the heaviest give first, every one keeps its newest line.
+  const many = new LogHub({ ship: 's', ringLines: 10_000, ringBytes: 512 * 1024, servicesRingBytes: 256 * 1024, sink: null });
+  for (let i = 0; i < 30_000; i++) many.emit(rec(`/s${i % 50}`, `${i} ${'y'.repeat(100 + (i % 50) * 10)}`));
+  t.ok(many.ringBytes().services <= 256 * 1024, `${many.ringBytes().services} bytes`);
+  for (let s = 0; s < 50; s++) t.ok(many.ringSizes().services[`/s${s}`] >= 1, `/s${s} keeps its newest`);
+  t.throws(() => logHubFromEnv({ STARPHLEET_LOG_RINGS_BYTES: '12x' }), /STARPHLEET_LOG_RINGS_BYTES must be a whole number/);
 });
 
 t.test('line splitter: newlines, CRLF, partial lines, 16 KiB pieces', async (t) => {

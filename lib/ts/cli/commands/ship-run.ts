@@ -3,7 +3,7 @@ import { Agent } from '../../agent/agent.js';
 import { reachAssetsThrough } from '../../core/assets.js';
 import { openReachableRoot } from '../../core/reachable-root.js';
 import { resolveShipConfig, UsageError } from '../../core/config.js';
-import { DEFAULT_RING_BYTES, LogHub, LogSink } from '../../logs/hub.js';
+import { DEFAULT_RING_BYTES, DEFAULT_SERVICES_RING_BYTES, LogHub, LogSink } from '../../logs/hub.js';
 import type { Logger } from '../../core/log.js';
 import type { CommandInput } from '../command.js';
 import { reexecWithJitOff } from '../../core/runtime-reexec.js';
@@ -48,7 +48,8 @@ export async function shipRun({ flags }: CommandInput): Promise<number> {
  * The log stream's settings: STARPHLEET_LOG_SINK (stdout, none, file:/PATH,
  * unix:/PATH; default stdout), STARPHLEET_LOG_LINES (ring per service,
  * default 10 000), STARPHLEET_LOG_RING_BYTES (the same ring's byte budget,
- * default 512 KiB), STARPHLEET_SHIP_NAME (default the host name).
+ * default 512 KiB), STARPHLEET_LOG_RINGS_BYTES (every service's ring
+ * together, default 16 MiB), STARPHLEET_SHIP_NAME (default the host name).
  */
 export function logHubFromEnv(env: NodeJS.ProcessEnv): LogHub {
   const linesText = env.STARPHLEET_LOG_LINES || '10000';
@@ -59,11 +60,15 @@ export function logHubFromEnv(env: NodeJS.ProcessEnv): LogHub {
   if (!/^\d+$/.test(bytesText) || Number(bytesText) < 4096 || Number(bytesText) > 1024 ** 3) {
     throw new UsageError(`STARPHLEET_LOG_RING_BYTES must be a whole number from 4096 to 1073741824, got '${bytesText}'`);
   }
+  const totalText = env.STARPHLEET_LOG_RINGS_BYTES || String(DEFAULT_SERVICES_RING_BYTES);
+  if (!/^\d+$/.test(totalText) || Number(totalText) < 65536 || Number(totalText) > 1024 ** 4) {
+    throw new UsageError(`STARPHLEET_LOG_RINGS_BYTES must be a whole number from 65536 to 1099511627776, got '${totalText}'`);
+  }
   let sink: LogSink;
   try {
     sink = new LogSink(env.STARPHLEET_LOG_SINK || 'stdout', (msg) => process.stderr.write(`${msg}\n`));
   } catch (err) {
     throw new UsageError((err as Error).message);
   }
-  return new LogHub({ ship: env.STARPHLEET_SHIP_NAME || undefined, ringLines: Number(linesText), ringBytes: Number(bytesText), sink });
+  return new LogHub({ ship: env.STARPHLEET_SHIP_NAME || undefined, ringLines: Number(linesText), ringBytes: Number(bytesText), servicesRingBytes: Number(totalText), sink });
 }
