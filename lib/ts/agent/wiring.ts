@@ -4,7 +4,8 @@
 import { rmSync } from 'node:fs';
 import { assets } from '../core/assets.js';
 import { runOrThrow } from '../core/sh.js';
-import { exitStatus, startSupervised, stopContainer, supervisorAlive } from '../container/container.js';
+import { exitStatus, startSupervised, stopContainer } from '../container/container.js';
+import { SupervisorWatch } from '../container/supervisor-watch.js';
 import { describeExit } from '../container/exit-reason.js';
 import { startFailureCause } from '../container/start-cause.js';
 import { syncRepo } from '../git/resolve.js';
@@ -47,13 +48,15 @@ function memoryLimit(agent: Ship, c: ContainerRecord): string {
 export function healDeps(agent: Ship): HealDeps {
   // Each container's recent restart times: a crash loop is told once per window.
   const restartTimes = new Map<string, number[]>();
+  const supervisors = new SupervisorWatch((name) => agent.paths.supervisorPid(name));
   return {
-    serving: () => Object.values(agent.state().containers).filter((c) => c.state === 'online' || c.state === 'restarting'),
-    exited: (c) => {
-      const code = exitStatus(agent.paths, c.name);
-      if (code !== null) return code;
-      return supervisorAlive(agent.paths, c.name) ? null : GONE;
+    serving: () => {
+      const list = Object.values(agent.state().containers).filter((c) => c.state === 'online' || c.state === 'restarting');
+      supervisors.keepOnly(list.map((c) => c.name));
+      return list;
     },
+    // A running supervisor is the one check a tick makes; it writes the exit status just before it ends.
+    exited: (c) => (supervisors.alive(c.name) ? null : exitStatus(agent.paths, c.name) ?? GONE),
     probe: (c, timeoutMs) => (c.healthUrl ? probe(c.healthUrl, timeoutMs, c.healthRule ?? '200') : Promise.resolve({ ok: true })),
     describeProbe: (c, r) => describeCheck(c.healthUrl ?? '', r),
     describeExit: (c, code) => {
