@@ -275,7 +275,7 @@ teardown_file() {
   "$STARPHLEET" nudge --wait 30 --root "$SP_ROOT"
   after=$("$STARPHLEET" status --root "$SP_ROOT" --json)
   c() { echo "$1" | node -e 'const d=JSON.parse(require("fs").readFileSync(0,"utf8"));console.log(d.services.map(s=>s.path+"="+s.container).join(" "))'; }
-  [ "$(c "$before")" = "$(c "$after")" ]
+  [ "$(c "$before")" = "$(c "$after")" ] || { echo "before: $(c "$before")"; echo "after:  $(c "$after")"; tail -n 40 "$SP_TMP/agent.log"; false; }
 }
 
 @test "a change of orders starts a new container from the same slug, without a rebuild" {
