@@ -267,6 +267,10 @@ teardown_file() {
 }
 
 @test "an HQ commit that does not touch a service's orders rebuilds and restarts nothing" {
+  # What the tests before it started (a rollover, a heal) is done first.
+  "$STARPHLEET" nudge --wait 30 --root "$SP_ROOT"
+  sp_wait_settled 60
+  builds=$(grep -c 'Building ' "$SP_TMP/agent.log" || true)
   before=$("$STARPHLEET" status --root "$SP_ROOT" --json)
   echo "# notes" >"$SP_WORK/hq/README.md"
   hq=$(sp_commit hq "docs only")
@@ -276,6 +280,7 @@ teardown_file() {
   after=$("$STARPHLEET" status --root "$SP_ROOT" --json)
   c() { echo "$1" | node -e 'const d=JSON.parse(require("fs").readFileSync(0,"utf8"));console.log(d.services.map(s=>s.path+"="+s.container).join(" "))'; }
   [ "$(c "$before")" = "$(c "$after")" ] || { echo "before: $(c "$before")"; echo "after:  $(c "$after")"; tail -n 40 "$SP_TMP/agent.log"; false; }
+  [ "$(grep -c 'Building ' "$SP_TMP/agent.log" || true)" -eq "$builds" ]
 }
 
 @test "a change of orders starts a new container from the same slug, without a rebuild" {

@@ -4,7 +4,7 @@
 import { parseDomains } from '../nginx/domains.js';
 import { parseProcessCounts } from '../process/process-plan.js';
 import { createHash } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { runOrThrow, runScript } from '../core/sh.js';
 import { parseGitUrl, type GitTarget } from '../git/resolve.js';
@@ -125,11 +125,13 @@ export async function readOrders(ordersFile: string, shDir: string, jailName?: s
     let file = ordersFile;
     const asUser: string[] = [];
     if (copy && sandbox) {
-      // A root-owned copy: nobody may read it, not write it (0755 dirs, 0644 files).
-      chmodSync(copy, 0o755);
+      // A copy owned by root, group nobody's: the orders' uid reads it
+      // (never writes it), and no other user of the host sees it (0750/0640).
+      chmodSync(copy, 0o750);
+      chownSync(copy, 0, ORDERS_UID);
       await runOrThrow('cp', ['-a', '--', `${sandbox.snapshot}/.`, copy], { timeoutSeconds: ORDERS_TIME_LIMIT_SECONDS });
-      // The snapshot is root's only; its copy is readable (never writable) by nobody.
-      await runOrThrow('chmod', ['-R', 'a+rX,go-w', '--', copy], { timeoutSeconds: ORDERS_TIME_LIMIT_SECONDS });
+      await runOrThrow('chgrp', ['-R', '--no-dereference', String(ORDERS_UID), '--', copy], { timeoutSeconds: ORDERS_TIME_LIMIT_SECONDS });
+      await runOrThrow('chmod', ['-R', 'u+rwX,g+rX,g-w,o-rwx', '--', copy], { timeoutSeconds: ORDERS_TIME_LIMIT_SECONDS });
       file = join(copy, sandbox.rel);
       asUser.push('setpriv', `--reuid=${ORDERS_UID}`, `--regid=${ORDERS_UID}`, '--clear-groups', '--no-new-privs');
     }

@@ -123,6 +123,22 @@ sp_wait_body() {
 }
 
 # sp_wait_status PATTERN [SECONDS]: until `status` output matches PATTERN.
+# Wait until no service's pipeline is at a step and no version is on its way
+# in (queued, building, starting, checking): what a test compares is settled.
+sp_wait_settled() {
+  local seconds=${1:-60} deadline out
+  deadline=$((SECONDS + seconds))
+  while [ "$SECONDS" -lt "$deadline" ]; do
+    out=$("$STARPHLEET" status --root "$SP_ROOT" --json 2>/dev/null || true)
+    if printf '%s' "$out" | node -e 'const d=JSON.parse(require("fs").readFileSync(0,"utf8"));const busy=d.services.filter(s=>s.step||s.containers.some(c=>/^(queued|building|starting|checking)$/.test(c.state)));process.exit(busy.length?1:0)' 2>/dev/null; then
+      return 0
+    fi
+    sleep 0.3
+  done
+  echo "timed out waiting for the ship to settle; last: $out" >&2
+  return 1
+}
+
 sp_wait_status() {
   local pattern=$1 seconds=${2:-90} deadline out
   deadline=$((SECONDS + seconds))

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { appBaseOf, ordersFromEnv, parseEnv0, readOrders, stripsPrefix } from '../../../lib/ts/hq/orders.js';
@@ -87,4 +87,20 @@ t.test('APP_BASE: a plain relative folder of the repo, else an orders error', as
   t.equal(slugKey('a'.repeat(40), ''), 'a'.repeat(40), 'no folder: the commit');
   t.match(slugKey('a'.repeat(40), 'apps/web'), /^a{40}-[0-9a-f]{8}$/);
   t.not(slugKey('a'.repeat(40), 'apps/web'), slugKey('a'.repeat(40), 'apps/api'), 'another folder, another slug');
+});
+
+t.test('readOrders in a sandbox: run as nobody from a copy only nobody\'s group can read', { skip: process.getuid?.() !== 0 && 'needs root' }, async (t) => {
+  const snapshot = join(dir, 'snapshot');
+  mkdirSync(join(snapshot, 'svc'), { recursive: true });
+  chmodSync(dir, 0o711);
+  writeFileSync(join(snapshot, 'svc', 'orders'), [
+    'autodeploy file:///a.git',
+    'top=$(dirname "$(dirname "$orders")")',
+    'export SEEN="$(id -u) $(stat -c \'%a %g\' "$top") $(stat -c \'%a %g\' "$orders")"',
+    'export WROTE=$( (echo x >>"$orders") 2>/dev/null && echo yes || echo no)',
+  ].join('\n') + '\n');
+  const o = await readOrders(join(snapshot, 'svc', 'orders'), sh, undefined, { snapshot, rel: 'svc/orders', scratch: join(dir, 'scratch') });
+  t.equal(o.env.SEEN, '65534 750 65534 640 65534', 'nobody reads a 0750/0640 copy of group nobody');
+  t.equal(o.env.WROTE, 'no', 'and cannot write it');
+  t.same(readdirSync(join(dir, 'scratch')), [], 'the copy is gone once read');
 });
