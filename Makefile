@@ -6,9 +6,11 @@ TS_SOURCES := $(shell find lib/ts -name "*.ts")
 ASSET_DIRS := lib/sh buildpacks lxc lib/templates lib/dashboard lib/libexec
 # The dashboard's charting library (uPlot, MIT), from the npm package, bundled in the binary: no CDN.
 DASHBOARD_VENDOR := lib/dashboard/vendor/uPlot.iife.min.js lib/dashboard/vendor/uPlot.min.css
-# The per-container supervisor, a small C program (lib/c/supervise.c), bundled the same way.
+# The per-container supervisor, a small C program (lib/c/supervise.c), bundled the same way;
+# and the agent's memory trim (lib/c/pageout.c).
 SUPERVISE := lib/libexec/starphleet-supervise
-ASSET_FILES := $(sort $(shell find $(ASSET_DIRS) -type f 2>/dev/null) $(DASHBOARD_VENDOR) $(SUPERVISE))
+PAGEOUT := lib/libexec/starphleet-pageout
+ASSET_FILES := $(sort $(shell find $(ASSET_DIRS) -type f 2>/dev/null) $(DASHBOARD_VENDOR) $(SUPERVISE) $(PAGEOUT))
 
 .PHONY: all deps system-packages check test test-ts test-bats demo clean
 
@@ -31,6 +33,10 @@ $(SUPERVISE): lib/c/supervise.c
 	@mkdir -p $(@D)
 	$(CC) -O2 -Wall -Wextra -Werror -o $@ $<
 
+$(PAGEOUT): lib/c/pageout.c
+	@mkdir -p $(@D)
+	$(CC) -O2 -Wall -Wextra -Werror -o $@ $<
+
 dist/assets.tar: $(ASSET_FILES)
 	@mkdir -p dist
 	tar --sort=name --mtime=@0 --owner=0 --group=0 --numeric-owner -cf $@ $(ASSET_DIRS)
@@ -45,7 +51,7 @@ check: deps
 test: all
 	test/run-all
 
-test-ts: deps $(SUPERVISE)
+test-ts: deps $(SUPERVISE) $(PAGEOUT)
 	node_modules/.bin/tap test/ts
 
 test-bats: all

@@ -1,7 +1,8 @@
 #!/usr/bin/env bats
 # Logs, status and attach on a real ship: two services from one logger app.
 # `logs --follow` sees new lines of the right service only; --grep filters;
-# a flood keeps the ring at its bound (and the agent's RSS); both versions'
+# a flood keeps the ring at its bound (and the agent's RSS); a quiet agent
+# gives back its binary's pages; both versions'
 # lines show during a rollover; bad input exits 1 or 2; `attach` runs a
 # command in the serving container, with a pty when there is a terminal.
 
@@ -16,7 +17,8 @@ setup_file() {
   sp_commit hq "two loggers" >/dev/null
   # The line bound governs here (5000 flood lines weigh under 1 MiB); the
   # byte budget's own bound is tested in test/ts/logs/ring.test.ts.
-  STARPHLEET_LOG_LINES=5000 STARPHLEET_LOG_RING_BYTES=2097152 sp_start_ship
+  # A quiet spell of 3 s (not 30) before the agent gives back its binary's pages.
+  STARPHLEET_LOG_LINES=5000 STARPHLEET_LOG_RING_BYTES=2097152 STARPHLEET_TRIM_QUIET_SECONDS=3 sp_start_ship
   sp_wait_body /log "logger v1" 120 >/dev/null
   sp_wait_body /other "logger v1" 120 >/dev/null
 }
@@ -169,6 +171,26 @@ wait_logged() {
   ' "$before" "$after1" "$after2" >&3
   run sp logs /log --lines 100000
   [ "${#lines[@]}" -eq 5000 ]
+}
+
+@test "a quiet agent (the compiled binary, its JIT off) gives back its binary's pages" {
+  # The trim runs once no version has been in flight for 3 s (setup_file):
+  # the starphleet-pageout helper advises the agent's own mappings of its
+  # binary, and its file-backed RSS falls at once.
+  trim=null
+  for _ in $(seq 1 60); do
+    trim=$(echo '{"cmd":"log-rings"}' | "$STARPHLEET" ship control --root "$SP_ROOT" | node -e 'console.log(JSON.stringify(JSON.parse(require("fs").readFileSync(0, "utf8")).memoryTrim))')
+    [ "$trim" != null ] && break
+    sleep 0.5
+  done
+  [ "$trim" != null ] || { echo "no trim within 30 s" >&2; false; }
+  node -e '
+    const t = JSON.parse(process.argv[1]);
+    const mib = (n) => (n / 1048576).toFixed(1);
+    console.log(`# advised ${mib(t.advisedBytes)} MiB; file-backed RSS ${mib(t.rssFileBeforeBytes)} -> ${mib(t.rssFileAfterBytes)} MiB`);
+    if (!(t.advisedBytes >= 50 * 1048576)) throw new Error("the binary mappings were not advised: " + t.advisedBytes);
+    if (!(t.rssFileAfterBytes < t.rssFileBeforeBytes / 2)) throw new Error("the file-backed RSS did not fall");
+  ' "$trim" >&3
 }
 
 @test "a --follow reader that does not read: the agent drops lines for it with a gap record, the CLI does not buffer them" {

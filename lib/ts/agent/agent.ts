@@ -36,7 +36,7 @@ import { parseSubnet, type Subnet } from '../container/network.js';
 import { Expiring, LOGIN_CODE_MS, serveDashboard } from '../dashboard/server.js';
 import { parseGitUrl } from '../git/resolve.js';
 import { removeOrphanLogs } from '../logs/container-logs.js';
-import { TrimSchedule, trimMemory } from '../core/memory-trim.js';
+import { QUIET_MS, TrimSchedule, trimMemory, type TrimReport } from '../core/memory-trim.js';
 import type { VersionState } from './version-states.js';
 import { logsStream } from '../logs/control.js';
 import { LogFollower } from '../logs/follow.js';
@@ -68,7 +68,8 @@ const IN_FLIGHT = new Set<VersionState>(['queued', 'building', 'starting', 'chec
 
 export class Agent implements Ship {
   readonly paths: ShipPaths;
-  private readonly trimSchedule = new TrimSchedule();
+  private readonly trimSchedule = new TrimSchedule(Number(process.env.STARPHLEET_TRIM_QUIET_SECONDS ?? QUIET_MS / 1000) * 1000 || QUIET_MS);
+  private lastTrimReport: TrimReport | null = null;
   readonly subnet: Subnet;
   readonly secrets: ShipSecrets;
   readonly hub: LogHub;
@@ -190,6 +191,11 @@ export class Agent implements Ship {
 
   refreshStreams(): Promise<void> {
     return this.metrics.refreshStreams();
+  }
+
+  /** The last memory trim (core/memory-trim.ts), for benches and tests. */
+  lastTrim(): TrimReport | null {
+    return this.lastTrimReport;
   }
 
   lastNginxApply(): RouteSwitch['lastApply'] {
@@ -353,7 +359,9 @@ export class Agent implements Ship {
     });
     this.services.kickAll();
     const inFlight = Object.values(this.shipState.containers).some((c) => IN_FLIGHT.has(c.state));
-    if (this.trimSchedule.due(inFlight, Date.now())) void trimMemory().catch(() => undefined);
+    if (this.trimSchedule.due(inFlight, Date.now())) {
+      this.lastTrimReport = trimMemory(`${assets().libexec}/starphleet-pageout`);
+    }
     void this.watchNginx().catch((err: Error) => this.log('agent', null, `nginx: ${err.message}`));
     this.save();
     return hq;

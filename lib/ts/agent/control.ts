@@ -54,6 +54,7 @@ export class Controller {
         return {
           ok: true, ringLines: agent.hub.ringLines, ringBytes: agent.hub.ringBytes(), emitted: agent.hub.emitted, rings: agent.hub.ringSizes(),
           rssBytes: mem.rss, heapUsedBytes: mem.heapUsed, ...await memoryDetail(req.types === true), nginxApply: agent.lastNginxApply(),
+          memoryTrim: agent.lastTrim(),
         };
       }
       case 'nudge':

@@ -3,6 +3,7 @@
 // modules depend on this file and never on agent.ts (which builds them).
 import type { ServiceMetricsView } from '../metrics/view.js';
 import type { RouteSwitch } from './routes.js';
+import type { TrimReport } from '../core/memory-trim.js';
 import type { CertStore } from '../tls/cert-store.js';
 import type { CertKeeper } from '../tls/keeper.js';
 import type { Expiring } from '../dashboard/server.js';
@@ -37,6 +38,8 @@ export interface Ship extends AgentContext {
   refreshStreams(): Promise<void>;
   /** The last nginx apply's figures (routes.ts), for benches. */
   lastNginxApply(): RouteSwitch['lastApply'];
+  /** The last memory trim (core/memory-trim.ts), for benches and tests. */
+  lastTrim(): TrimReport | null;
   /** One pulse: kick the HQ and every pipeline; resolves when the HQ read is done. */
   pulse(): Promise<void>;
   wakeUp(): void;

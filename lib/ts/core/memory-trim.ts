@@ -1,12 +1,15 @@
 // Giving back the memory the agent touched only while it was busy (a cold
 // start, a round of builds and rollovers): a full collection, then the kernel
-// is told that the pages of the agent's own binary may go (madvise
-// MADV_PAGEOUT, as Android's app compaction does). They are clean file pages:
-// those still in use come back on their next touch, from the page cache or
-// the binary; the rest stop counting in the agent's RSS.
+// is told that the pages of the agent's own binary may go (MADV_PAGEOUT, as
+// Android's app compaction does). They are clean file pages: those still in
+// use come back on their next touch, from the page cache or the binary; the
+// rest stop counting in the agent's RSS. With the JIT off the agent has no
+// FFI to call madvise(2) from, so a small child does it for its parent
+// (lib/c/pageout.c: process_madvise(2)).
 import { readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 
-export const QUIET_MS = 30_000;          // no version in flight for this long
+export const QUIET_MS = 30_000;          // no version in flight for this long (STARPHLEET_TRIM_QUIET_SECONDS)
 export const PERIODIC_MS = 10 * 60_000;  // and at least this often when idle
 
 /** When to trim (pure): after a busy spell has been quiet for QUIET_MS, and every PERIODIC_MS. */
@@ -33,45 +36,36 @@ export class TrimSchedule {
   }
 }
 
-/** The address ranges (start, length) of FILE's mappings in a /proc/PID/maps text. */
-export function mappingsOf(maps: string, file: string): Array<[bigint, bigint]> {
-  const out: Array<[bigint, bigint]> = [];
-  for (const line of maps.split('\n')) {
-    const fields = line.split(/\s+/);
-    if (fields.length < 6 || fields.slice(5).join(' ') !== file) continue;
-    const [from, to] = fields[0].split('-').map((x) => BigInt(`0x${x}`));
-    out.push([from, to - from]);
-  }
-  return out;
+/** What one trim did: when, the bytes of the binary's mappings advised, the file-backed RSS around it. */
+export interface TrimReport {
+  at: number;
+  advisedBytes: number;
+  rssFileBeforeBytes: number;
+  rssFileAfterBytes: number;
 }
 
-type Madvise = (addr: bigint, len: bigint, advice: number) => number;
-const MADV_PAGEOUT = 21;
-let madvise: Madvise | null | undefined;
-
-async function loadMadvise(): Promise<Madvise | null> {
-  if (madvise !== undefined) return madvise;
-  madvise = null;
-  if (!(globalThis as { Bun?: unknown }).Bun || process.platform !== 'linux') return null;
-  try {
-    const ffi = await import('bun:ffi' as string) as {
-      dlopen(lib: string, symbols: Record<string, { args: string[]; returns: string }>): { symbols: { madvise: Madvise } };
-    };
-    madvise = ffi.dlopen('libc.so.6', { madvise: { args: ['u64', 'u64', 'i32'], returns: 'i32' } }).symbols.madvise;
-  } catch {
-    madvise = null; // no FFI here: a collection is all it can do
-  }
-  return madvise;
+/** The file-backed RSS in a /proc/PID/status text, in bytes (NaN when it says none). */
+export function rssFileBytes(status: string): number {
+  const kib = /^RssFile:\s+(\d+) kB$/m.exec(status);
+  return kib ? Number(kib[1]) * 1024 : NaN;
 }
 
-/** A full collection, then the binary's pages handed back. Returns the bytes of the mappings advised (0 when it cannot). */
-export async function trimMemory(): Promise<number> {
+const ownRssFile = (): number => {
+  try { return rssFileBytes(readFileSync('/proc/self/status', 'utf8')); } catch { return NaN; }
+};
+
+/** A full collection, then the binary's pages handed back by PAGEOUT (the helper); advisedBytes 0 when it could not. */
+export function trimMemory(pageout: string): TrimReport {
   (globalThis as { Bun?: { gc(full: boolean): void } }).Bun?.gc(true);
-  const advise = await loadMadvise();
-  if (!advise) return 0;
-  let bytes = 0n;
-  for (const [addr, len] of mappingsOf(readFileSync('/proc/self/maps', 'utf8'), process.execPath)) {
-    if (advise(addr, len, MADV_PAGEOUT) === 0) bytes += len;
-  }
-  return Number(bytes);
+  const before = ownRssFile();
+  // Synchronous on purpose: the helper takes milliseconds, and nothing else
+  // of the agent runs (and touches pages again) between it and the reading after.
+  const r = spawnSync(pageout, [String(process.pid)], { encoding: 'utf8', timeout: 5000, maxBuffer: 4096, stdio: ['ignore', 'pipe', 'ignore'] });
+  const bytes = Number((r.stdout ?? '').trim());
+  return {
+    at: Date.now(),
+    advisedBytes: r.status === 0 && Number.isFinite(bytes) ? bytes : 0,
+    rssFileBeforeBytes: before,
+    rssFileAfterBytes: ownRssFile(),
+  };
 }

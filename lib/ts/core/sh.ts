@@ -1,5 +1,6 @@
 // Run one of the ship's shell scripts (or any command) and collect its output.
-// The only place that spawns short-lived child processes.
+// The only place that spawns short-lived child processes (but for the memory
+// trim's helper, run synchronously on purpose: core/memory-trim.ts).
 import { spawn } from 'node:child_process';
 
 export interface RunOptions {
