@@ -1,5 +1,5 @@
 // Pure rendering of a container's LXC config from lxc/container.conf.njk.
-import nunjucks from 'nunjucks';
+import { templateEnvironment } from '../core/templates.js';
 
 export interface ContainerNet {
   bridge: string;
@@ -58,7 +58,7 @@ export function overlayMount(lower: string, upper: string, work: string, target:
 }
 
 export function renderContainerConfig(spec: ContainerSpec, lxcDir: string): string {
-  const env = new nunjucks.Environment(new nunjucks.FileSystemLoader(lxcDir), { autoescape: false, throwOnUndefined: false });
+  const env = templateEnvironment(lxcDir, { autoescape: false, throwOnUndefined: false });
   const hostname = spec.name.slice(0, 63);
   return env.render('container.conf.njk', { ...spec, hostname });
 }

@@ -1,7 +1,7 @@
 // Pure: a front load balancer config for a phleet's ships (an nginx http
 // snippet, an nginx stream block for TLS passthrough, or a haproxy.cfg) from
 // lib/templates/balancer-*.njk. `starphleet balancer`.
-import nunjucks from 'nunjucks';
+import { templateEnvironment } from '../core/templates.js';
 
 export interface BalancedShip {
   name: string;
@@ -40,9 +40,7 @@ export function renderBalancer(input: BalancerInput, templatesDir: string): stri
     }
     return { name: s.name, address: `${s.host}:${s.httpPort}`, tlsAddress: `${s.host}:${s.httpsPort ?? 443}` };
   });
-  const env = new nunjucks.Environment(new nunjucks.FileSystemLoader(templatesDir), {
-    autoescape: false, throwOnUndefined: true, trimBlocks: true, lstripBlocks: true,
-  });
+  const env = templateEnvironment(templatesDir, { autoescape: false, throwOnUndefined: true, trimBlocks: true, lstripBlocks: true });
   const star = (l: string): string => (input.format === 'haproxy' && !l.includes(':') ? `*:${l}` : l);
   return env.render(`balancer-${input.format}.${input.format === 'haproxy' ? 'cfg' : 'conf'}.njk`, {
     phleet: input.phleet,

@@ -3,7 +3,7 @@
 // or container name can never inject nginx syntax. No I/O besides reading the
 // template; applying the result is lib/ts/nginx.ts.
 import { createHash } from 'node:crypto';
-import nunjucks from 'nunjucks';
+import { templateEnvironment } from '../core/templates.js';
 import { pathUnder } from './domains.js';
 import { peersOf } from './peers.js';
 
@@ -315,13 +315,8 @@ export function nginxTemplateContext(input: NginxInput): NginxTemplateContext {
 /** The whole nginx.conf; throws on invalid input (nothing is rendered). */
 export function renderNginxConfig(input: NginxInput, templatesDir: string): string {
   const context = nginxTemplateContext(input);
-  const env = new nunjucks.Environment(new nunjucks.FileSystemLoader(templatesDir), {
-    autoescape: false,
-    throwOnUndefined: true,
-    trimBlocks: true,
-    lstripBlocks: true,
-  });
-  return env.render('nginx.conf.njk', context);
+  return templateEnvironment(templatesDir, { autoescape: false, throwOnUndefined: true, trimBlocks: true, lstripBlocks: true })
+    .render('nginx.conf.njk', context);
 }
 
 /** The control socket a rendered config listens on (for confirming a reload), or null. */
