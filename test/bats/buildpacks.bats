@@ -183,6 +183,20 @@ need_root() {
   echo '{"scripts":{"start":"node a.js $npm_package_version"}}' >"$dir/package.json"
   run "$PACKS/nodejs/bin/release" "$dir"
   [[ "$output" == *'  web: "npm start"'* ]]
+  # compile's answer (.heroku/starphleet-web) while package.json is as it read
+  # it, "needs npm" included; once package.json changed, release asks node again.
+  echo '{"scripts":{"start":"node a.js"}}' >"$dir/package.json"
+  mkdir -p "$dir/.heroku"
+  key=$(bash -c '. "$1"; web_command_key "$2"' _ "$PACKS/nodejs/lib/web-command-key.sh" "$dir")
+  printf '%s\t%s\n' "$key" '"node from-compile.js"' >"$dir/.heroku/starphleet-web"
+  run "$PACKS/nodejs/bin/release" "$dir"
+  [[ "$output" == *'  web: "node from-compile.js"'* ]]
+  printf '%s\t\n' "$key" >"$dir/.heroku/starphleet-web"
+  run "$PACKS/nodejs/bin/release" "$dir"
+  [[ "$output" == *'  web: "npm start"'* ]]
+  echo '{"scripts":{"start":"node b.js"}}' >"$dir/package.json"
+  run "$PACKS/nodejs/bin/release" "$dir"
+  [[ "$output" == *'  web: "node b.js"'* ]]
   run "$PACKS/static/bin/release" "$T"
   [[ "$output" == *"  web: .starphleet/static-web"* ]]
   run "$PACKS/procfile/bin/release" "$T"
@@ -212,6 +226,9 @@ need_root() {
   run grep -rF "$build" "$build/.profile.d"
   [ "$status" -eq 1 ]
   "$PACKS/nodejs/bin/release" "$build" >"$T/release.yml"
+  # compile worked the web command out already (release reuses it): the same answer
+  [ "$(cut -f2 "$build/.heroku/starphleet-web")" = '"node server.js"' ]
+  [ "$(web_of "$T/release.yml")" = "node server.js" ]
   port=$(free_port)
   serve "$build" "$(web_of "$T/release.yml")" "$port"
   run get "$port"

@@ -48,8 +48,16 @@ export function describeCheck(url: string, r: CheckResult): string {
   return `${url}: ${r.error ?? 'no answer'}`;
 }
 
+// Between two probes of the go-live gate: 25 ms for its first 2 s (most apps
+// listen within them: a push goes live up to 75 ms sooner than at 100 ms; a
+// refused connection costs next to nothing), 100 ms after.
+const QUICK_INTERVAL_MS = 25;
+const QUICK_FOR_MS = 2000;
+const INTERVAL_MS = 100;
+
 export interface GateOptions {
   timeoutSeconds: number;
+  /** Between two probes (default: QUICK_INTERVAL_MS, then INTERVAL_MS). */
   intervalMs?: number;
   rule?: HealthRule;
   /** Stop early (e.g. the container already exited); returns a reason. */
@@ -87,6 +95,7 @@ export class Persisting {
  */
 export async function waitHealthy(url: string, opts: GateOptions): Promise<void> {
   const deadline = Date.now() + opts.timeoutSeconds * 1000;
+  const quickUntil = Date.now() + QUICK_FOR_MS;
   let last: CheckResult = { ok: false, error: 'not checked yet' };
   const misplaced = new Persisting();
   const heldMs = (opts.misplacedSeconds ?? 6) * 1000;
@@ -113,6 +122,6 @@ export async function waitHealthy(url: string, opts: GateOptions): Promise<void>
     if (now >= deadline) {
       throw new Error(`healthcheck failed after ${opts.timeoutSeconds} s: ${describeCheck(url, last)}`);
     }
-    await new Promise((r) => setTimeout(r, opts.intervalMs ?? 100));
+    await new Promise((r) => setTimeout(r, opts.intervalMs ?? (now < quickUntil ? QUICK_INTERVAL_MS : INTERVAL_MS)));
   }
 }
