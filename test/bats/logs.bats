@@ -17,8 +17,12 @@ setup_file() {
   sp_commit hq "two loggers" >/dev/null
   # The line bound governs here (5000 flood lines weigh under 1 MiB); the
   # byte budget's own bound is tested in test/ts/logs/ring.test.ts.
-  # A quiet spell of 3 s (not 30) before the agent gives back its binary's pages.
-  STARPHLEET_LOG_LINES=5000 STARPHLEET_LOG_RING_BYTES=2097152 STARPHLEET_TRIM_QUIET_SECONDS=3 sp_start_ship
+  # A quiet spell of 3 s (not 30) before the agent gives back its binary's
+  # pages; the agent runs from a copy of the binary of its own: pages another
+  # process maps (this file's CLI calls, other files' agents) are never handed
+  # back, and the trim's test would measure them.
+  cp "$STARPHLEET" "$SP_TMP/starphleet-agent"
+  STARPHLEET="$SP_TMP/starphleet-agent" STARPHLEET_LOG_LINES=5000 STARPHLEET_LOG_RING_BYTES=2097152 STARPHLEET_TRIM_QUIET_SECONDS=3 sp_start_ship
   sp_wait_body /log "logger v1" 120 >/dev/null
   sp_wait_body /other "logger v1" 120 >/dev/null
 }
