@@ -7,6 +7,7 @@
 import type { GitTarget } from '../git/resolve.js';
 import type { FoundService } from '../hq/scan.js';
 import type { Orders } from '../hq/orders.js';
+import { OrdersTimedOut } from '../hq/orders-timed-out.js';
 import { afterFailure, describeRetry, due, type RetryState } from '../core/retry-backoff.js';
 import { deployKey, type ServiceRecord } from './state.js';
 import type { VersionState } from './version-states.js';
@@ -50,6 +51,8 @@ export class ServicePipeline {
   private hqCommit: string | null = null;
   /** A fetch backoff belongs to the URL#ref it failed for. */
   private fetchRetry: { key: string; retry: RetryState } | undefined;
+  /** Orders that ran out of time are read again at this HQ commit, with backoff. */
+  private ordersRetry: RetryState | undefined;
   private running: Promise<void> | null = null;
   private again = false;
   private changedMore = false; // this run entered a step that writes beyond this service's record
@@ -61,6 +64,7 @@ export class ServicePipeline {
 
   /** The HQ now has this orders file at this commit: read it at the next run. */
   setOrders(found: FoundService, hqCommit: string): void {
+    if (hqCommit !== this.hqCommit) this.ordersRetry = undefined; // a new HQ commit is read at once
     this.found = found;
     this.hqCommit = hqCommit;
   }
@@ -69,13 +73,19 @@ export class ServicePipeline {
   kick(): void {
     if (this.retired) return;
     if (this.running) { this.again = true; return; }
-    this.running = this.loop().finally(() => { this.running = null; });
+    // A kick that lands after the loop's last check (its waiters already
+    // released, `running` not yet cleared) is not lost: it runs once more.
+    this.running = this.loop().finally(() => {
+      this.running = null;
+      if (this.again) this.kick();
+    });
   }
 
   /** Forget a failed version and the fetch backoff: the next run tries again. */
   forgive(): void {
     this.record.failedKey = undefined;
     this.fetchRetry = undefined;
+    this.ordersRetry = undefined;
   }
 
   /** Resolves once this run's polls are done: it went idle, or reached a deploy. */
@@ -124,7 +134,9 @@ export class ServicePipeline {
 
   private async runOnce(): Promise<void> {
     const s = this.record;
-    if (this.found && this.hqCommit && this.ordersFor !== this.hqCommit) await this.readOrders(this.found, this.hqCommit);
+    if (this.found && this.hqCommit && this.ordersFor !== this.hqCommit && due(this.ordersRetry, Date.now())) {
+      await this.readOrders(this.found, this.hqCommit);
+    }
     const orders = s.orders;
     if (!orders || s.ordersError || this.retired) return;
     const commit = await this.fetch(orders);
@@ -153,12 +165,18 @@ export class ServicePipeline {
       if (s.ordersError) this.steps.log(s, `${found.ordersRel} reads cleanly again`);
       s.orders = orders;
       s.ordersError = undefined;
+      this.ordersRetry = undefined;
     } catch (err) {
-      const msg = `${found.ordersRel}: ${(err as Error).message}`;
+      const timedOut = err instanceof OrdersTimedOut;
+      const msg = `${found.ordersRel}: ${(err as Error).message}${timedOut ? '; read again with backoff' : ''}`;
       if (s.ordersError !== msg) this.steps.log(s, `orders skipped: ${msg}`);
       s.ordersError = msg;
       s.lastError = msg;
       s.fetchRetry = undefined; // nothing is fetched until the orders read again: no "next try at"
+      if (timedOut) {
+        this.ordersRetry = afterFailure(this.ordersRetry, Date.now(), this.steps.pulseMs());
+        return; // not read at this commit yet: again once the backoff is over
+      }
     }
     this.ordersFor = hqCommit;
   }

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { runOrThrow, runScript } from '../core/sh.js';
 import { parseGitUrl, type GitTarget } from '../git/resolve.js';
 import { jailsAvailable, makeJail } from '../sandbox/cgroup.js';
+import { OrdersTimedOut } from './orders-timed-out.js';
 
 export interface Orders {
   autodeploy: GitTarget;
@@ -144,7 +145,7 @@ export async function readOrders(ordersFile: string, shDir: string, jailName?: s
       reapOnExit: jail !== null,
       maxOutputBytes: 1024 * 1024,
     });
-    if (result.timedOut) throw new Error(`ran longer than ${ORDERS_TIME_LIMIT_SECONDS} s (stopped, with everything it started)`);
+    if (result.timedOut) throw new OrdersTimedOut(`ran longer than ${ORDERS_TIME_LIMIT_SECONDS} s (stopped, with everything it started)`);
     if (result.code !== 0) {
       const reason = result.stderr.trim().split('\n').filter(Boolean).pop() ?? `exited with status ${result.code}`;
       throw new Error(copy ? reason.split(`${copy}/`).join('') : reason);

@@ -7,6 +7,7 @@ import { ServicePipeline, type PipelineSteps } from '../../../lib/ts/agent/servi
 import type { ContainerRecord, ServiceRecord } from '../../../lib/ts/agent/state.js';
 import { advance } from '../../../lib/ts/agent/version-states.js';
 import type { Orders } from '../../../lib/ts/hq/orders.js';
+import { OrdersTimedOut } from '../../../lib/ts/hq/orders-timed-out.js';
 
 const orders = (url: string): Orders => ({ autodeploy: { url }, port: 3000, healthcheckTimeoutSeconds: 60, env: {}, hash: 'h' });
 const service = (path: string): ServiceRecord => ({ path, id: path.slice(1), ordersFile: `${path.slice(1)}/orders`, updatedAt: '' });
@@ -97,6 +98,52 @@ t.test('orders that fail to read are the service error; its fetch is not tried',
   t.equal(s.ordersError, 'bad/orders: ran longer than 10 s');
   t.equal(fetched, 0);
   t.same(deployed, []);
+});
+
+t.test('orders that ran out of time are read again after a backoff, and then deploy; a syntax error waits for a new HQ commit', async (t) => {
+  const deployed: string[] = [];
+  const log: string[] = [];
+  const steps = fakeSteps(new Set(), deployed, log);
+  steps.pulseMs = () => 30; // the first retry one pulse on
+  let reads = 0;
+  steps.readOrders = async (s) => {
+    reads += 1;
+    if (reads === 1) throw new OrdersTimedOut('ran longer than 10 s (stopped, with everything it started)');
+    return orders(`file:///repos${s.path}.git`);
+  };
+  const s = service('/slow');
+  const p = new ServicePipeline(s, steps);
+  p.setOrders(found('/slow'), 'hq1');
+  p.kick();
+  await until(() => s.ordersError !== undefined);
+  t.equal(s.ordersError, 'slow/orders: ran longer than 10 s (stopped, with everything it started); read again with backoff');
+  p.kick();
+  await p.polled();
+  t.equal(reads, 1, 'not again before the backoff is over');
+  await new Promise((r) => setTimeout(r, 40));
+  p.kick();
+  t.ok(await until(() => deployed.includes('/slow@cccc')), 'read again after the backoff, then deployed');
+  t.equal(reads, 2);
+  t.equal(s.ordersError, undefined);
+  t.ok(log.includes('/slow slow/orders reads cleanly again'));
+
+  // A syntax error is not a deadline: the same HQ commit is not read again.
+  const bad = service('/bad');
+  let badReads = 0;
+  const steps2 = fakeSteps(new Set(), [], []);
+  steps2.pulseMs = () => 1;
+  steps2.readOrders = async () => { badReads += 1; throw new Error('line 2: syntax error'); };
+  const q = new ServicePipeline(bad, steps2);
+  q.setOrders(found('/bad'), 'hq1');
+  q.kick();
+  await until(() => bad.ordersError !== undefined);
+  await new Promise((r) => setTimeout(r, 10));
+  q.kick();
+  await q.polled();
+  t.equal(badReads, 1, 'the same commit is not read again');
+  q.setOrders(found('/bad'), 'hq2');
+  q.kick();
+  t.ok(await until(() => badReads === 2), 'a new HQ commit is');
 });
 
 function container(name: string): ContainerRecord {
